@@ -1,0 +1,205 @@
+import { createLogger, systemClock, type Service } from '@hexlight/kit';
+import { cityPreset } from './cities.ts';
+import { validateFleetConfig, type FleetConfig } from './config.ts';
+import { mapLimit } from './concurrency.ts';
+import { SimHotspot, type SimBeacon } from './hotspot.ts';
+import { mqttLinks, type LinkFactory } from './link.ts';
+import { distanceM } from './placement.ts';
+import { canHear, linkShadowDb, rssiAt, snrFor, URBAN, type PathLossProfile } from './radio.ts';
+import { createRegistryClient, type RegistryClient } from './registry-client.ts';
+import { buildRoster } from './roster.ts';
+import { createRng } from './rng.ts';
+import { realTimers, startBeaconLoop, windowStart, type BeaconLoop, type Timers } from './schedule.ts';
+
+// The fleet: onboards and asserts every hotspot, connects them, runs each one's beacon schedule
+// and plays the radio between them: when one beacons, every other hotspot of the region that
+// the path-loss model says can hear it publishes a witness after its backhaul latency.
+
+export interface FleetStats {
+  /** Hotspots registered and asserted (201, or 409 HOTSPOT_EXISTS on a restart). */
+  onboarded: number;
+  /** Hotspots whose MQTT connection is up right now. */
+  connected: number;
+  /** Beacon reports acknowledged by the broker. */
+  beacons: number;
+  /** Witness reports acknowledged by the broker. */
+  witnesses: number;
+  /** Refusals received on `hotspot/<addr>/rejected`. */
+  rejected: number;
+  /** Reports whose publish failed (no PUBACK, connection gone). */
+  publishErrors: number;
+}
+
+export type Fleet = Service & {
+  stats(): FleetStats;
+};
+
+/** Adapters a test (or a later load mode) swaps in; the defaults talk to `config`'s URLs. */
+export interface FleetPorts {
+  links?: LinkFactory;
+  registry?: RegistryClient;
+  timers?: Timers;
+  /** Radio profile; default URBAN. */
+  profile?: PathLossProfile;
+}
+
+/** Parallel HTTP requests / MQTT connects while starting. */
+export const START_CONCURRENCY = 16;
+/** Backhaul latency between hearing a beacon and publishing the witness, ms. */
+export const WITNESS_LATENCY_MS = { min: 50, max: 800 } as const;
+
+export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet {
+  validateFleetConfig(config);
+  const clock = config.clock ?? systemClock;
+  const log = config.log ?? createLogger('hotspot-sim');
+  const links = ports.links ?? mqttLinks(config.mqttUrl);
+  const registry = ports.registry ?? createRegistryClient(config.apiUrl);
+  const timers = ports.timers ?? realTimers;
+  const profile = ports.profile ?? URBAN;
+  const root = createRng(config.seed);
+  const latency = root.fork('latency');
+
+  const counters = { onboarded: 0, beacons: 0, witnesses: 0, rejected: 0, publishErrors: 0 };
+  let hotspots: SimHotspot[] = [];
+  let loops: BeaconLoop[] = [];
+  const witnessTimers = new Set<unknown>();
+  const inflight = new Set<Promise<void>>();
+  let running = false;
+  let stopping = false;
+
+  const track = (p: Promise<void>): void => {
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  };
+
+  async function beaconOnce(h: SimHotspot, plannedAt: number): Promise<number | null> {
+    try {
+      if (!(await h.waitForEntropy()) || stopping) return null;
+      // Entropy came only after this window closed: skip it rather than beacon in the next one.
+      if (windowStart(clock.now(), config.beaconIntervalMs) !== windowStart(plannedAt, config.beaconIntervalMs)) return null;
+      const beacon = h.prepareBeacon();
+      if (!beacon) return null;
+      const heard = propagate(h, beacon);
+      track(h.publishBeacon(beacon).then(
+        () => {
+          counters.beacons++;
+          log.debug({ address: h.address, frequency: beacon.frequency, witnesses: heard }, 'sim.beacon.sent');
+        },
+        (err: Error) => {
+          counters.publishErrors++;
+          log.warn({ address: h.address, err: err.message }, 'sim.beacon.publish-failed');
+        },
+      ));
+      return beacon.sentAt;
+    } catch (err) {
+      // A beacon that cannot be built (e.g. an unsupported entropy version) skips this window.
+      counters.publishErrors++;
+      log.warn({ address: h.address, err: (err as Error).message }, 'sim.beacon.failed');
+      return null;
+    }
+  }
+
+  /** Schedules a witness from every hotspot that hears `beacon`; returns how many do. */
+  function propagate(beaconer: SimHotspot, beacon: SimBeacon): number {
+    let heard = 0;
+    for (const w of hotspots) {
+      if (w === beaconer || w.region !== beaconer.region) continue;
+      const d = distanceM(beaconer.position, w.position);
+      const shadow = linkShadowDb(config.seed, beaconer.address, w.address, profile.sigmaDb);
+      const rssi = rssiAt(beacon.txPower, beacon.gain, w.antenna.gain, d, shadow, { profile, frequencyHz: beacon.frequency });
+      const snr = snrFor(rssi, beacon.bandwidthHz);
+      if (!canHear(rssi, snr, beacon.sf)) continue;
+      heard++;
+      const delay = latency.range(WITNESS_LATENCY_MS.min, WITNESS_LATENCY_MS.max);
+      const handle = timers.setTimeout(() => {
+        witnessTimers.delete(handle);
+        if (stopping || !w.connected) return;
+        track(w.witness(beacon, rssi, snr, beacon.sentAt).then(
+          () => {
+            counters.witnesses++;
+          },
+          (err: Error) => {
+            counters.publishErrors++;
+            log.warn({ address: w.address, err: err.message }, 'sim.witness.publish-failed');
+          },
+        ));
+      }, delay);
+      witnessTimers.add(handle);
+    }
+    return heard;
+  }
+
+  async function disconnectAll(list: SimHotspot[]): Promise<void> {
+    await mapLimit(list, START_CONCURRENCY * 4, async (h) => {
+      try {
+        await h.disconnect();
+      } catch (err) {
+        log.warn({ address: h.address, err: (err as Error).message }, 'sim.hotspot.disconnect-failed');
+      }
+    });
+  }
+
+  return {
+    name: 'hotspot-sim',
+
+    async start() {
+      if (running) throw new Error('fleet already started');
+      running = true;
+      stopping = false;
+      const city = cityPreset(config.city);
+      const roster = buildRoster(city, config.hotspots, config.seed);
+      log.info({ city: city.name, region: city.region, hotspots: roster.length, beaconIntervalMs: config.beaconIntervalMs, seed: config.seed }, 'sim.fleet.starting');
+
+      try {
+        await mapLimit(roster, START_CONCURRENCY, async (e) => {
+          await registry.onboard(e.key, e.owner, Math.floor(clock.now() / 1000));
+          // ms as the nonce: always above the previous run's, so a restart reasserts in place.
+          await registry.assert(e.key.address, e.owner, {
+            nonce: clock.now(), location: e.position.cell, region: e.region, gain: e.antenna.gain, elevation: e.antenna.elevation, capability: 'full',
+          });
+          counters.onboarded++;
+        });
+        log.info({ onboarded: counters.onboarded }, 'sim.fleet.onboarded');
+
+        hotspots = roster.map((e) => new SimHotspot({
+          key: e.key, owner: e.owner, position: e.position, antenna: e.antenna, region: e.region,
+          links, clock, log, rng: root.fork('hotspot', e.index),
+          onRejected: () => {
+            counters.rejected++;
+          },
+        }));
+        await mapLimit(hotspots, START_CONCURRENCY, (h) => h.connect());
+      } catch (err) {
+        await disconnectAll(hotspots);
+        hotspots = [];
+        running = false;
+        throw err;
+      }
+
+      loops = hotspots.map((h, i) => startBeaconLoop({
+        clock, timers, rng: root.fork('schedule', i), intervalMs: config.beaconIntervalMs,
+        onBeacon: (plannedAt) => beaconOnce(h, plannedAt),
+      }));
+      log.info({ connected: hotspots.filter((h) => h.connected).length }, 'sim.fleet.started');
+    },
+
+    async stop() {
+      if (!running) return;
+      stopping = true;
+      for (const loop of loops) loop.stop();
+      loops = [];
+      for (const handle of witnessTimers) timers.clearTimeout(handle);
+      witnessTimers.clear();
+      // Disconnecting ends each client after its in-flight reports, so those settle too.
+      await disconnectAll(hotspots);
+      await Promise.allSettled([...inflight]);
+      log.info({ ...counters }, 'sim.fleet.stopped');
+      hotspots = [];
+      running = false;
+    },
+
+    stats() {
+      return { ...counters, connected: hotspots.filter((h) => h.connected).length };
+    },
+  };
+}

@@ -1,0 +1,99 @@
+import { parseArgs } from 'node:util';
+import { createLogger, envBool, envInt, envString, systemClock, type Logger } from '@hexlight/kit';
+import { createIngest, loadIngestConfig } from '@hexlight/ingest';
+import { createEntropyPublisher, randomEntropySource } from '@hexlight/poc';
+import { createFleet } from '@hexlight/hotspot-sim';
+import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
+import { openStore, onShutdown } from '../runtime.ts';
+import { serveHttp } from '../http.ts';
+
+/** Everything in one process: store → broker/ingest → entropy → HTTP → demo fleet. */
+export async function run(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { 'no-sim': { type: 'boolean', default: false } } });
+  // Logs go to a quiet JSON stream on stderr; stdout carries the human summary and live counts.
+  const log = createLogger('hexlight', envString(process.env, 'LOG_LEVEL', 'warn'));
+  const clock = systemClock;
+  const started = Date.now();
+
+  const store = await openStore(log);
+  const ingest = createIngest({ db: store.db, clock, log }, loadIngestConfig(process.env, { dbKind: store.db.kind }));
+  await ingest.start();
+  for (const region of REGION_NAMES) {
+    await ingest.publish(regionTopic(region), JSON.stringify(regionJson(region)), { qos: 1, retain: true });
+  }
+  const entropy = createEntropyPublisher({
+    db: store.db, clock, log, source: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o),
+  }, envInt(process.env, 'ENTROPY_INTERVAL_S', 60, { min: 1 }) * 1000);
+  await entropy.start();
+  const http = await serveHttp([ingest.routes], log);
+  const status = ingest.status();
+
+  const simOn = !values['no-sim'] && envBool(process.env, 'SIM', true);
+  const fleetSize = envInt(process.env, 'SIM_HOTSPOTS', 24, { min: 1, max: 100_000 });
+  const city = envString(process.env, 'SIM_CITY', 'lisbon');
+  const beaconS = envInt(process.env, 'SIM_BEACON_INTERVAL_S', 30, { min: 1 });
+  const fleet = simOn
+    ? createFleet({
+      apiUrl: http.url, mqttUrl: `mqtt://127.0.0.1:${status.mqttPort}`, city, hotspots: fleetSize,
+      beaconIntervalMs: beaconS * 1000, seed: envInt(process.env, 'SIM_SEED', 1), clock, log,
+    })
+    : null;
+
+  const lines = [
+    '',
+    'Hexlight is running',
+    `  MQTT        mqtt://127.0.0.1:${status.mqttPort}${status.portFellBack ? `   (port ${process.env.INGEST_MQTT_PORT ?? 1883} was taken: using ${status.mqttPort})` : ''}`,
+    ...(status.mqttTlsPort ? [`  MQTT/TLS    mqtts://127.0.0.1:${status.mqttTlsPort}`] : []),
+    `  HTTP API    ${http.url}${http.fellBack ? `   (port ${process.env.HTTP_PORT ?? 8080} was taken: using ${http.port})` : ''}`,
+    `  API docs    ${http.url}/docs`,
+    `  Store       ${store.description}`,
+    `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window` : 'off'}`,
+    '  Ctrl-C stops everything cleanly.',
+    '',
+  ];
+  console.log(lines.join('\n'));
+
+  if (fleet) {
+    fleet.start().catch((err: Error) => {
+      console.error(`demo fleet failed to start: ${err.message}`);
+      log.error({ err: err.message }, 'sim.start.failed');
+    });
+  }
+  const ticker = setInterval(() => printCounts(ingest, store.db, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
+
+  await onShutdown(async () => {
+    clearInterval(ticker);
+    console.log('\nstopping…');
+    await fleet?.stop();
+    await entropy.stop();
+    await http.close();
+    await ingest.stop();
+    await store.db.close();
+    console.log('stopped.');
+  }, log);
+  return 0;
+}
+
+async function printCounts(
+  ingest: ReturnType<typeof createIngest>,
+  db: import('@hexlight/store').Db,
+  fleet: ReturnType<typeof createFleet> | null,
+  started: number,
+  log: Logger,
+): Promise<void> {
+  try {
+    const n = await ingest.registry.networkCounts();
+    const s = ingest.status();
+    const refused = Object.values(s.refused).reduce((a, b) => a + b, 0);
+    const t = new Date().toISOString().slice(11, 19);
+    const up = Math.round((Date.now() - started) / 1000);
+    console.log(
+      `[${t} +${up}s] hotspots ${n.hotspots} (online ${n.online}, connections ${s.connections}) · stored beacons ${n.beacons} · witnesses ${n.witnesses}` +
+      ` · refused ${refused} · duplicates ${s.duplicates} · pending ${s.pending} · last batch ${s.lastBatchMs.toFixed(1)} ms` +
+      (fleet ? ` · sim sent ${fleet.stats().beacons}b/${fleet.stats().witnesses}w` : ''),
+    );
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, 'status.failed');
+  }
+  void db;
+}

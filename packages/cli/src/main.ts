@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { HexlightError } from '@hexlight/kit';
+
+const USAGE = `hexlight <command> [options]
+
+  up                 the whole network in one process (embedded store, broker, services, demo fleet)
+  ingest             the MQTT edge and hotspot registry alone
+  migrate            apply database migrations and exit
+  keys               generate a hotspot key, print its address (and save it with --out FILE)
+  sim                run a fleet of simulated hotspots against a running network
+  bench <name>       run a benchmark (ingest)
+
+Configuration comes from environment variables; see the README's configuration table.`;
+
+const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number | void> }>> = {
+  up: () => import('./commands/up.ts'),
+  ingest: () => import('./commands/ingest.ts'),
+  migrate: () => import('./commands/migrate.ts'),
+  keys: () => import('./commands/keys.ts'),
+  sim: () => import('./commands/sim.ts'),
+  bench: () => import('./commands/bench.ts'),
+};
+
+async function main(): Promise<number> {
+  const [name, ...rest] = process.argv.slice(2);
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`hexlight: unknown command "${name}"\n\n${USAGE}`);
+    return 2;
+  }
+  const command = await load();
+  return (await command.run(rest)) ?? 0;
+}
+
+main().then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (err: unknown) => {
+    if (err instanceof HexlightError) console.error(`hexlight: ${err.code}: ${err.message}`);
+    else console.error('hexlight:', err instanceof Error ? err.stack ?? err.message : err);
+    process.exitCode = 1;
+  },
+);
+
+export { parseArgs };

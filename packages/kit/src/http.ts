@@ -1,0 +1,52 @@
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { HexlightError } from './errors.ts';
+import type { Logger } from './logger.ts';
+
+export interface HttpAppOptions {
+  title: string;
+  version?: string;
+  logger?: Logger | false;
+  /** Feature plugins (one per service/feature), registered in order. */
+  plugins: FastifyPluginAsync[];
+  /** TLS options (cert, key) for HTTPS; plain HTTP when absent. */
+  https?: { cert: Buffer; key: Buffer } | undefined;
+}
+
+/**
+ * One fastify app with the conventions every Hexlight HTTP surface shares: JSON Schema on
+ * every route with unknown fields refused (not silently stripped), OpenAPI at /docs, and error
+ * bodies `{code, message, details?}` with stable codes.
+ */
+export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: opts.logger || undefined,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    bodyLimit: 64 * 1024,
+    ...(opts.https ? { https: opts.https } : {}),
+  } as FastifyServerOptions) as unknown as FastifyInstance;
+
+  app.setErrorHandler((err, req, reply) => {
+    if (err instanceof HexlightError) {
+      if (err.httpStatus >= 500) req.log.error({ err }, 'http.error');
+      return reply.code(err.httpStatus).send({ code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) });
+    }
+    const e = err as { validation?: unknown; statusCode?: number; code?: string; message: string };
+    if (e.validation) return reply.code(400).send({ code: 'INVALID_REQUEST', message: e.message });
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+      return reply.code(e.statusCode).send({ code: e.code?.startsWith('FST_') ? 'INVALID_REQUEST' : (e.code ?? 'INVALID_REQUEST'), message: e.message });
+    }
+    req.log.error({ err }, 'http.error');
+    return reply.code(500).send({ code: 'INTERNAL', message: 'internal error' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send({ code: 'NOT_FOUND', message: `no route ${req.method} ${req.url}` }));
+
+  await app.register(swagger, {
+    openapi: { info: { title: opts.title, version: opts.version ?? '0.1.0' } },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  for (const plugin of opts.plugins) await app.register(plugin);
+  return app;
+}

@@ -1,0 +1,64 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDb, openDb, storeContract, type Db } from '../src/index.ts';
+
+// The default test path: in-memory PGlite, whatever TEST_DATABASE_URL says.
+const saved = process.env.TEST_DATABASE_URL;
+await storeContract('pglite', async () => {
+  delete process.env.TEST_DATABASE_URL;
+  try {
+    return await createTestDb();
+  } finally {
+    if (saved !== undefined) process.env.TEST_DATABASE_URL = saved;
+  }
+});
+
+describe('pglite adapter', () => {
+  let db: Db | undefined;
+  afterEach(async () => {
+    await db?.close();
+    db = undefined;
+  });
+
+  it('fails loudly instead of deadlocking when db.query is used inside a transaction', async () => {
+    db = await openDb({ url: 'memory://' });
+    await expect(db.transaction(() => db!.query('SELECT 1'))).rejects.toMatchObject({ code: 'STORE_REENTRANT' });
+    await expect(db.transaction(() => db!.transaction(async () => 1))).rejects.toMatchObject({ code: 'STORE_REENTRANT' });
+    // The lock was released: the database still answers.
+    expect((await db.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+  });
+
+  it('persists in a data directory it creates', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'hexlight-pglite-')), 'nested', 'data');
+    try {
+      db = await openDb({ dataDir: dir });
+      expect(db.kind).toBe('pglite');
+      await db.query('CREATE TABLE kept (v int8)');
+      await db.query('INSERT INTO kept VALUES ($1)', [123n]);
+      await db.close();
+      db = await openDb({ dataDir: dir });
+      expect((await db.query('SELECT v FROM kept')).rows).toEqual([{ v: 123n }]);
+    } finally {
+      await db?.close();
+      db = undefined;
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reports queries after close as STORE_UNAVAILABLE', async () => {
+    const closed = await openDb({ url: 'memory://' });
+    await closed.close();
+    await expect(closed.query('SELECT 1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', httpStatus: 503 });
+  });
+
+  it('has the BRIN time indexes of the plain branch', async () => {
+    db = await createTestDb();
+    expect(db.timescale).toBe(false);
+    const { rows } = await db.query<{ indexname: string; indexdef: string }>(
+      "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%USING brin%' ORDER BY indexname",
+    );
+    expect(rows.map((r) => r.indexname)).toEqual(['beacon_reports_time_brin', 'report_ids_time_brin', 'witness_reports_time_brin']);
+  });
+});

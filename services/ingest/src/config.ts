@@ -1,0 +1,62 @@
+import { hostname } from 'node:os';
+import { envBool, envInt, envString, freezeDeep, ConfigInvalid } from '@hexlight/kit';
+
+export interface IngestConfig {
+  /** `embedded` = aedes in this process; `external` = consume from an MQTT 5 broker's shared subscription. */
+  mode: 'embedded' | 'external';
+  mqtt: { host: string; port: number; portFallback: boolean; tls?: { port: number; certFile: string; keyFile: string } | undefined };
+  external: { url: string; username?: string | undefined; password?: string | undefined; consumers: number; receiveMaximum: number; clientIdPrefix: string; shareGroup: string };
+  verifyWorkers: number;
+  writer: { maxBatch: number; maxDelayMs: number; maxPending: number; concurrency: number };
+  serviceUsers: Record<string, string>;
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Reads ingest settings from the environment (README "Configuration"), validated and frozen. */
+export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: 'pg' | 'pglite' } = {}): Readonly<IngestConfig> {
+  const brokerUrl = envString(env, 'INGEST_BROKER_URL');
+  const tlsCert = envString(env, 'INGEST_MQTT_TLS_CERT');
+  const tlsKey = envString(env, 'INGEST_MQTT_TLS_KEY');
+  if (Boolean(tlsCert) !== Boolean(tlsKey)) throw ConfigInvalid('INGEST_MQTT_TLS_CERT and INGEST_MQTT_TLS_KEY must be set together (TLS needs both)');
+  const serviceUsers: Record<string, string> = {};
+  for (const pair of (envString(env, 'INGEST_SERVICE_USERS') ?? '').split(',').filter(Boolean)) {
+    const i = pair.indexOf(':');
+    if (i <= 0) throw ConfigInvalid('INGEST_SERVICE_USERS must be user:password pairs separated by commas');
+    serviceUsers[pair.slice(0, i)] = pair.slice(i + 1);
+  }
+  let url: URL | undefined;
+  if (brokerUrl) {
+    try {
+      url = new URL(brokerUrl);
+    } catch {
+      throw ConfigInvalid(`INGEST_BROKER_URL=${brokerUrl} is not a URL (expected mqtt://host:port)`);
+    }
+  }
+  return freezeDeep({
+    mode: brokerUrl ? 'external' : 'embedded',
+    mqtt: {
+      host: envString(env, 'INGEST_MQTT_HOST', '0.0.0.0'),
+      port: envInt(env, 'INGEST_MQTT_PORT', 1883, { min: 0, max: 65535 }),
+      portFallback: envBool(env, 'INGEST_MQTT_PORT_FALLBACK', true),
+      tls: tlsCert && tlsKey ? { port: envInt(env, 'INGEST_MQTT_TLS_PORT', 8883, { min: 0, max: 65535 }), certFile: tlsCert, keyFile: tlsKey } : undefined,
+    },
+    external: {
+      url: brokerUrl ?? '',
+      username: url?.username ? decodeURIComponent(url.username) : envString(env, 'INGEST_BROKER_USERNAME'),
+      password: url?.password ? decodeURIComponent(url.password) : envString(env, 'INGEST_BROKER_PASSWORD'),
+      consumers: envInt(env, 'INGEST_CONSUMERS', 4, { min: 1, max: 256, what: 'connections in the shared subscription group' }),
+      receiveMaximum: envInt(env, 'INGEST_RECEIVE_MAXIMUM', 200, { min: 1, max: 65535 }),
+      clientIdPrefix: envString(env, 'INGEST_CLIENT_ID', `ingest-${hostname()}`),
+      shareGroup: envString(env, 'INGEST_SHARE_GROUP', 'ingest'),
+    },
+    verifyWorkers: envInt(env, 'INGEST_VERIFY_WORKERS', 1, { min: 0, max: 64, what: 'signature-check threads; 0 = inline' }),
+    writer: {
+      maxBatch: envInt(env, 'INGEST_BATCH_MAX', 2000, { min: 1, max: 50_000 }),
+      maxDelayMs: envInt(env, 'INGEST_BATCH_DELAY_MS', 10, { min: 0, max: 10_000 }),
+      maxPending: envInt(env, 'INGEST_MAX_PENDING', 20_000, { min: 1, what: 'reports admitted but not yet committed' }),
+      concurrency: envInt(env, 'INGEST_WRITE_CONCURRENCY', overrides.dbKind === 'pg' ? 2 : 1, { min: 1, max: 16 }),
+    },
+    serviceUsers,
+  });
+}

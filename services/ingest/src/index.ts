@@ -1,0 +1,148 @@
+import type { FastifyPluginAsync } from 'fastify';
+import type { MqttClient } from 'mqtt';
+import { hotspotTopic, parseHotspotTopic, SHARED_INGEST_FILTER } from '@hexlight/protocol';
+import type { Db } from '@hexlight/store';
+import type { Clock, Logger, Service } from '@hexlight/kit';
+import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
+import { SharedSubscriptionConsumer } from './external/consumer.ts';
+import { ReportPipeline, rejectionMessage } from './pipeline.ts';
+import { HotspotDirectory } from './registry/directory.ts';
+import { registryRoutes } from './registry/routes.ts';
+import { RegistryStore } from './registry/store.ts';
+import { inlineVerifier, workerVerifier, type Verifier } from './verify-pool.ts';
+import { BatchWriter } from './writer.ts';
+import type { IngestConfig } from './config.ts';
+
+export { loadIngestConfig, type IngestConfig } from './config.ts';
+export { assertMessage, onboardMessage, type AssertionFields } from './registry/messages.ts';
+export { RegistryStore } from './registry/store.ts';
+export type { IngestOutcome, RefusalReason } from './records.ts';
+export { REFUSAL_REASONS } from './records.ts';
+
+export interface IngestDeps {
+  db: Db;
+  clock: Clock;
+  log: Logger;
+}
+
+export interface IngestStatus {
+  mode: IngestConfig['mode'];
+  mqttPort: number | undefined;
+  mqttTlsPort: number | undefined;
+  portFellBack: boolean;
+  connections: number;
+  received: number;
+  stored: number;
+  duplicates: number;
+  refused: Record<string, number>;
+  pending: number;
+  lastBatchMs: number;
+}
+
+export interface Ingest extends Service {
+  /** The registry API (fastify plugin); `hexlight up` mounts it on the shared HTTP server. */
+  readonly routes: FastifyPluginAsync;
+  readonly registry: RegistryStore;
+  status(): IngestStatus;
+  /** Publishes from the network side (entropy, region parameters) on the embedded broker. */
+  publish(topic: string, payload: Buffer | string, opts?: { qos?: 0 | 1; retain?: boolean }): Promise<void>;
+}
+
+/** The MQTT edge and hotspot registry (README of services/ingest). */
+export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): Ingest {
+  const registry = new RegistryStore(deps.db);
+  const directory = new HotspotDirectory(registry);
+  let verifier: Verifier | null = null;
+  let writer: BatchWriter | null = null;
+  let pipeline: ReportPipeline | null = null;
+  let broker: EmbeddedBroker | null = null;
+  let consumers: SharedSubscriptionConsumer[] = [];
+  let publisher: MqttClient | null = null;
+
+  const routes = registryRoutes({ store: registry, directory, clock: deps.clock });
+
+  return {
+    name: 'ingest',
+    routes,
+    registry,
+
+    async start() {
+      verifier = config.verifyWorkers > 0 ? workerVerifier(config.verifyWorkers) : inlineVerifier();
+      writer = new BatchWriter(deps.db, config.writer, deps.log);
+      pipeline = new ReportPipeline(directory, verifier, writer);
+      if (config.mode === 'embedded') {
+        broker = await startEmbeddedBroker({ pipeline, directory, registry, clock: deps.clock, log: deps.log }, {
+          host: config.mqtt.host, port: config.mqtt.port, portFallback: config.mqtt.portFallback, tls: config.mqtt.tls, serviceUsers: config.serviceUsers,
+        });
+        if (broker.portFellBack) deps.log.warn({ wanted: config.mqtt.port, port: broker.port }, 'ingest.mqtt.port-taken');
+        deps.log.info({ port: broker.port, tlsPort: broker.tlsPort }, 'ingest.mqtt.listening');
+        return;
+      }
+      const url = new URL(config.external.url);
+      const p = pipeline;
+      const base = {
+        host: url.hostname, port: Number(url.port || 1883), username: config.external.username, password: config.external.password,
+        filter: config.external.shareGroup === 'ingest' ? SHARED_INGEST_FILTER : `$share/${config.external.shareGroup}/hotspot/+/+`, receiveMaximum: config.external.receiveMaximum, keepaliveSeconds: 30,
+      };
+      const handler = async (topic: string, payload: Buffer) => {
+        const parsed = parseHotspotTopic(topic);
+        if (!parsed || parsed.leaf === 'rejected' || parsed.leaf === 'state') return; // not reports
+        const outcome = await p.ingest(parsed.address, parsed.leaf, payload, deps.clock.now());
+        if (outcome.status === 'refused') publishRejection(topic, parsed.address, outcome.id, outcome.reason);
+      };
+      consumers = Array.from({ length: config.external.consumers }, (_, i) =>
+        new SharedSubscriptionConsumer({ ...base, clientId: `${config.external.clientIdPrefix}-${i}` }, handler, deps.log));
+      await Promise.all(consumers.map((c) => c.start()));
+      // Rejections go back through the broker on a plain connection of ours.
+      const { connectAsync } = await import('mqtt');
+      const pub = await connectAsync(config.external.url, {
+        clientId: `${config.external.clientIdPrefix}-pub`, protocolVersion: 5,
+        ...(base.username ? { username: base.username } : {}), ...(base.password ? { password: base.password } : {}),
+      });
+      publisher = pub;
+      deps.log.info({ url: `${url.protocol}//${url.host}`, consumers: consumers.length }, 'ingest.external.started');
+    },
+
+    async stop() {
+      await broker?.close();
+      await Promise.all(consumers.map((c) => c.stop()));
+      await writer?.close();
+      await verifier?.close();
+      await publisher?.endAsync();
+      broker = null;
+      consumers = [];
+      publisher = null;
+    },
+
+    status() {
+      const c = pipeline?.counters;
+      return {
+        mode: config.mode,
+        mqttPort: broker?.port,
+        mqttTlsPort: broker?.tlsPort,
+        portFellBack: broker?.portFellBack ?? false,
+        connections: broker ? broker.aedes.connectedClients : consumers.length,
+        received: c?.received ?? 0,
+        stored: c?.stored ?? 0,
+        duplicates: c?.duplicates ?? 0,
+        refused: { ...(c?.refused ?? {}) },
+        pending: writer?.stats.pending ?? 0,
+        lastBatchMs: writer?.stats.lastBatchMs ?? 0,
+      };
+    },
+
+    async publish(topic, payload, opts) {
+      if (broker) return broker.publish(topic, payload, opts);
+      if (publisher) {
+        await publisher.publishAsync(topic, payload, { qos: opts?.qos ?? 0, retain: opts?.retain ?? false });
+        return;
+      }
+      throw new Error('ingest is not started');
+    },
+  };
+
+  function publishRejection(topic: string, address: string, id: Uint8Array, reason: Parameters<typeof rejectionMessage>[2]): void {
+    publisher?.publish(hotspotTopic(address, 'rejected'), rejectionMessage(topic, id, reason), { qos: 0 });
+  }
+}
+

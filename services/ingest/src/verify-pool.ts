@@ -1,0 +1,87 @@
+import { Worker } from 'node:worker_threads';
+import { checkReport, type CheckableKind } from './check.ts';
+import type { CheckOutcome } from './records.ts';
+
+export interface VerifyJob {
+  kind: CheckableKind;
+  payload: Uint8Array;
+  address: string;
+  keyBinary: Uint8Array;
+}
+
+export interface Verifier {
+  check(job: VerifyJob): Promise<CheckOutcome>;
+  close(): Promise<void>;
+}
+
+/** Checks inline on the calling thread (tests, tiny deployments, `INGEST_VERIFY_WORKERS=0`). */
+export function inlineVerifier(): Verifier {
+  return {
+    check: (j) => Promise.resolve(checkReport(j.kind, j.payload, j.address, j.keyBinary)),
+    close: async () => {},
+  };
+}
+
+interface Pending {
+  jobs: VerifyJob[];
+  resolvers: ((o: CheckOutcome) => void)[];
+}
+
+/**
+ * A pool of worker threads. Jobs are gathered for one macrotask and sent as one message per
+ * worker, so the postMessage cost is paid per batch, not per report.
+ */
+export function workerVerifier(workers: number): Verifier {
+  const url = new URL('./verify-worker.ts', import.meta.url);
+  const pool = Array.from({ length: workers }, () => {
+    const w = new Worker(url, { execArgv: ['--import', 'tsx'] });
+    w.unref();
+    return { worker: w, inflight: new Map<number, Pending>(), load: 0 };
+  });
+  let nextBatch = 1;
+  let gathering: Pending | null = null;
+  let failure: Error | null = null;
+
+  for (const slot of pool) {
+    slot.worker.on('message', (msg: { batch: number; outcomes: CheckOutcome[] }) => {
+      const p = slot.inflight.get(msg.batch);
+      if (!p) return;
+      slot.inflight.delete(msg.batch);
+      slot.load -= p.jobs.length;
+      msg.outcomes.forEach((o, i) => p.resolvers[i]!(o));
+    });
+    slot.worker.on('error', (err) => {
+      failure = err;
+    });
+  }
+
+  function dispatch(): void {
+    const p = gathering;
+    if (!p) return; // already sent because it filled up
+    gathering = null;
+    const slot = pool.reduce((a, b) => (b.load < a.load ? b : a));
+    const batch = nextBatch++;
+    slot.inflight.set(batch, p);
+    slot.load += p.jobs.length;
+    slot.worker.postMessage({ batch, jobs: p.jobs });
+  }
+
+  return {
+    check(job) {
+      if (failure) return Promise.reject(failure);
+      return new Promise<CheckOutcome>((resolve) => {
+        if (!gathering) {
+          gathering = { jobs: [], resolvers: [] };
+          setImmediate(dispatch);
+        }
+        gathering.jobs.push(job);
+        gathering.resolvers.push(resolve);
+        // Large bursts: send now instead of waiting for the macrotask.
+        if (gathering.jobs.length >= 256) dispatch();
+      });
+    },
+    async close() {
+      await Promise.all(pool.map((s) => s.worker.terminate()));
+    },
+  };
+}

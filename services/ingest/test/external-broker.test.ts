@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes, randomUUID } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { silentLogger, systemClock } from '@hexlight/kit';
+import { createTestDb, type Db } from '@hexlight/store';
+import { encodeSignedReport, generateHotspotKey, hotspotTopic, reportIdHex, type HotspotKey } from '@hexlight/protocol';
+import { createIngest, loadIngestConfig, RegistryStore, type Ingest } from '../src/index.ts';
+import { countReports } from './helpers.ts';
+
+const BROKER = process.env.TEST_MQTT_URL;
+
+// Runs against a real MQTT 5 broker (CI: this machine's Mosquitto). Without TEST_MQTT_URL it is
+// reported as skipped, never as passed.
+describe.skipIf(!BROKER)('external-broker mode: shared subscription, ack after commit (TEST_MQTT_URL)', () => {
+  let db: Db;
+  let workers: Ingest[];
+  let publisher: MqttClient;
+  let key: HotspotKey;
+
+  beforeAll(async () => {
+    db = await createTestDb();
+    key = generateHotspotKey();
+    await new RegistryStore(db).onboard(key.address, key.keyBinary, '11111111111111111111111111111111', new Date());
+    const group = `t${randomUUID().slice(0, 8)}`;
+    // Two ingest workers in one share group: the broker spreads the reports between them.
+    workers = [0, 1].map((i) => createIngest({ db, clock: systemClock, log: silentLogger() }, loadIngestConfig({
+      INGEST_BROKER_URL: BROKER!, INGEST_SHARE_GROUP: group, INGEST_CLIENT_ID: `${group}-w${i}`, INGEST_CONSUMERS: '2', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '2',
+    }, { dbKind: db.kind })));
+    for (const w of workers) await w.start();
+    publisher = await mqtt.connectAsync(BROKER!, { protocolVersion: 5, clientId: `${group}-pub`, reconnectPeriod: 0 });
+  });
+  afterAll(async () => {
+    await publisher?.endAsync();
+    for (const w of workers ?? []) await w.stop();
+    await db?.close();
+  });
+
+  it('stores every report published to the broker exactly once, across both workers', async () => {
+    const before = await countReports(db);
+    const payloads = Array.from({ length: 300 }, (_, i) => encodeSignedReport('witness', {
+      pubKey: key.keyBinary, data: randomBytes(51), timestamp: BigInt(Date.now() + i) * 1_000_000n, tmst: i, signal: -1200, snr: 20, frequency: 904_100_000, datarate: 3,
+    }, key.privateKey).payload);
+    await Promise.all(payloads.map((p) => publisher.publishAsync(hotspotTopic(key.address, 'witness'), Buffer.from(p), { qos: 1 })));
+    // And a resend of the first 50: acknowledged by the broker, dropped by the store.
+    await Promise.all(payloads.slice(0, 50).map((p) => publisher.publishAsync(hotspotTopic(key.address, 'witness'), Buffer.from(p), { qos: 1 })));
+    const deadline = Date.now() + 15_000;
+    while ((await countReports(db)).witnesses - before.witnesses < 300 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    const rows = await db.query<{ id: Uint8Array; n: bigint }>(`SELECT id, count(*) AS n FROM witness_reports WHERE hotspot = $1 GROUP BY id`, [key.address]);
+    const ids = new Map(rows.rows.map((r) => [Buffer.from(r.id).toString('hex'), Number(r.n)]));
+    for (const p of payloads) expect(ids.get(reportIdHex(p))).toBe(1);
+    expect(workers.every((w) => w.status().stored > 0)).toBe(true);
+    expect(workers.reduce((a, w) => a + w.status().stored, 0)).toBe(300);
+  });
+
+  it('answers a refused report on the rejected topic through the broker', async () => {
+    const listener = await mqtt.connectAsync(BROKER!, { protocolVersion: 5, reconnectPeriod: 0 });
+    await listener.subscribeAsync(hotspotTopic(key.address, 'rejected'), { qos: 0 });
+    const got = new Promise<{ reason: string }>((r) => listener.once('message', (_t, m) => r(JSON.parse(m.toString()))));
+    const bad = Buffer.from(encodeSignedReport('witness', {
+      pubKey: key.keyBinary, data: randomBytes(51), timestamp: 1n, tmst: 1, signal: -1200, snr: 20, frequency: 904_100_000, datarate: 3,
+    }, generateHotspotKey().privateKey).payload);
+    await publisher.publishAsync(hotspotTopic(key.address, 'witness'), bad, { qos: 1 });
+    expect((await got).reason).toBe('bad_signature');
+    await listener.endAsync();
+  });
+});

@@ -1,0 +1,1 @@
+export { createEntropyPublisher, deriveEntropy, randomEntropySource, type EntropySource, type EntropyRecord } from './entropy.ts';
