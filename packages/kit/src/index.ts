@@ -5,3 +5,4 @@ export * from './config.ts';
 export * from './lifecycle.ts';
 export * from './http.ts';
 export * from './net.ts';
+export * from './worker.ts';

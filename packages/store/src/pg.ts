@@ -44,8 +44,8 @@ interface PgOptions {
   connectTimeoutMs?: number;
 }
 
-function normalize<T>(r: pg.QueryResult): QueryResult<T> & { command: string } {
-  return { rows: r.rows as T[], rowCount: r.rowCount ?? 0, command: r.command };
+function normalize<T>(r: pg.QueryResult): QueryResult<T> {
+  return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 };
 }
 
 /**
@@ -108,7 +108,15 @@ export async function openPg(opts: PgOptions): Promise<Db & AsyncDisposable> {
           }
         },
         async commit() {
-          const r = await run(client, 'COMMIT');
+          let r: pg.QueryResult;
+          try {
+            r = await client.query('COMMIT');
+          } catch (err) {
+            const e = toStoreError(err);
+            // Connection lost mid-COMMIT: the outcome is unknown, never hand this client out again.
+            if (StoreUnavailable.is(e)) discard = true;
+            throw e;
+          }
           // PostgreSQL answers COMMIT of an aborted transaction with a ROLLBACK tag, not an error.
           if (r.command === 'ROLLBACK') throw StoreQueryFailed('transaction was rolled back instead of committed: a statement in it failed', { sqlState: '25P02' });
         },
@@ -140,7 +148,8 @@ export async function openPg(opts: PgOptions): Promise<Db & AsyncDisposable> {
     await pool.end().catch(() => undefined);
     throw StoreUnavailable.is(err) ? err : StoreUnavailable(`database unavailable: ${(err as Error).message}`, undefined, err);
   }
-  const target = new URL(opts.url);
-  log.info({ kind: 'pg', host: target.hostname, database: target.pathname.slice(1), schema: opts.schema, poolSize: opts.poolSize, timescale }, 'store.opened');
+  // Host and database only: the URL may carry a password.
+  const target = URL.canParse(opts.url) ? new URL(opts.url) : undefined;
+  log.info({ kind: 'pg', host: target?.hostname, database: target?.pathname.slice(1), schema: opts.schema, poolSize: opts.poolSize, timescale }, 'store.opened');
   return makeDb(adapter, timescale, log);
 }

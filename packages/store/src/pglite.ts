@@ -88,10 +88,10 @@ class Exclusive {
   }
 }
 
-function normalize<T>(r: PgliteResult): QueryResult<T> & { command: string | undefined } {
+function normalize<T>(r: PgliteResult): QueryResult<T> {
   // PGlite 0.3 has no per-statement rowCount: use the rows for row-returning statements.
   const rowCount = r.rowCount ?? (r.fields.length > 0 ? r.rows.length : (r.affectedRows ?? 0));
-  return { rows: r.rows as T[], rowCount, command: r.command };
+  return { rows: r.rows as T[], rowCount };
 }
 
 /** Puts the Db port on a PGlite instance we own (closing the Db closes it). */
@@ -132,8 +132,13 @@ export async function wrapPglite(pglite: PgliteLike, log: Logger): Promise<Db & 
           throw err;
         }
       }
-      const r = await run('COMMIT');
-      if (r.command === 'ROLLBACK') throw StoreQueryFailed('transaction was rolled back instead of committed: a statement in it failed', { sqlState: '25P02' });
+      let r: PgliteResult[];
+      try {
+        r = await pglite.exec('COMMIT');
+      } catch (err) {
+        throw toStoreError(err);
+      }
+      if (r[0]?.command === 'ROLLBACK') throw StoreQueryFailed('transaction was rolled back instead of committed: a statement in it failed', { sqlState: '25P02' });
     },
     async rollback() {
       try {

@@ -66,7 +66,8 @@ function pgliteTemplate(log: Logger): Promise<Blob> {
   return template;
 }
 
-async function pgliteTestDb(log: Logger): Promise<TestDb> {
+/** Always PGlite, whatever TEST_DATABASE_URL says (the PGlite adapter's own tests). */
+export async function pgliteTestDb(log: Logger = silentLogger()): Promise<TestDb> {
   const db = await openPglite({ dataDir: 'memory://', loadDataDir: await pgliteTemplate(log), log });
   try {
     await migrate(db, { log, timescale: 'off' }); // a no-op on the template; keeps db.timescale honest

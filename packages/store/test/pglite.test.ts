@@ -2,18 +2,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDb, openDb, storeContract, type Db } from '../src/index.ts';
+import { openDb, storeContract, type Db } from '../src/index.ts';
+import { pgliteTestDb } from '../src/testing.ts';
 
-// The default test path: in-memory PGlite, whatever TEST_DATABASE_URL says.
-const saved = process.env.TEST_DATABASE_URL;
-await storeContract('pglite', async () => {
-  delete process.env.TEST_DATABASE_URL;
-  try {
-    return await createTestDb();
-  } finally {
-    if (saved !== undefined) process.env.TEST_DATABASE_URL = saved;
-  }
-});
+// In-memory PGlite always, whatever TEST_DATABASE_URL says.
+await storeContract('pglite', () => pgliteTestDb());
 
 describe('pglite adapter', () => {
   let db: Db | undefined;
@@ -23,7 +16,7 @@ describe('pglite adapter', () => {
   });
 
   it('fails loudly instead of deadlocking when db.query is used inside a transaction', async () => {
-    db = await openDb({ url: 'memory://' });
+    db = await pgliteTestDb();
     await expect(db.transaction(() => db!.query('SELECT 1'))).rejects.toMatchObject({ code: 'STORE_REENTRANT' });
     await expect(db.transaction(() => db!.transaction(async () => 1))).rejects.toMatchObject({ code: 'STORE_REENTRANT' });
     // The lock was released: the database still answers.
@@ -48,13 +41,13 @@ describe('pglite adapter', () => {
   });
 
   it('reports queries after close as STORE_UNAVAILABLE', async () => {
-    const closed = await openDb({ url: 'memory://' });
+    const closed = await openDb({ url: 'memory://' }); // the real entry, not the fixture
     await closed.close();
     await expect(closed.query('SELECT 1')).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE', httpStatus: 503 });
   });
 
   it('has the BRIN time indexes of the plain branch', async () => {
-    db = await createTestDb();
+    db = await pgliteTestDb();
     expect(db.timescale).toBe(false);
     const { rows } = await db.query<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%USING brin%' ORDER BY indexname",

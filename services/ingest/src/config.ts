@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { envBool, envInt, envString, freezeDeep, ConfigInvalid } from '@hexlight/kit';
 
 export interface IngestConfig {
@@ -50,7 +50,7 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
       clientIdPrefix: envString(env, 'INGEST_CLIENT_ID', `ingest-${hostname()}`),
       shareGroup: envString(env, 'INGEST_SHARE_GROUP', 'ingest'),
     },
-    verifyWorkers: envInt(env, 'INGEST_VERIFY_WORKERS', 1, { min: 0, max: 64, what: 'signature-check threads; 0 = inline' }),
+    verifyWorkers: envInt(env, 'INGEST_VERIFY_WORKERS', availableParallelism(), { min: 0, max: 64, what: 'signature-check threads; 0 = inline' }),
     writer: {
       maxBatch: envInt(env, 'INGEST_BATCH_MAX', 2000, { min: 1, max: 50_000 }),
       maxDelayMs: envInt(env, 'INGEST_BATCH_DELAY_MS', 10, { min: 0, max: 10_000 }),

@@ -1,4 +1,4 @@
-import { Worker } from 'node:worker_threads';
+import { startTsWorker } from '@hexlight/kit';
 import { checkReport, type CheckableKind } from './check.ts';
 import type { CheckOutcome } from './records.ts';
 
@@ -34,7 +34,7 @@ interface Pending {
 export function workerVerifier(workers: number): Verifier {
   const url = new URL('./verify-worker.ts', import.meta.url);
   const pool = Array.from({ length: workers }, () => {
-    const w = new Worker(url, { execArgv: ['--import', 'tsx'] });
+    const w = startTsWorker(url);
     w.unref();
     return { worker: w, inflight: new Map<number, Pending>(), load: 0 };
   });
