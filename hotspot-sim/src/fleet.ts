@@ -26,7 +26,7 @@ export interface FleetStats {
   witnesses: number;
   /** Refusals received on `hotspot/<addr>/rejected`. */
   rejected: number;
-  /** Reports whose publish failed (no PUBACK, connection gone). */
+  /** Reports that could not be built or whose publish failed (no PUBACK, connection gone). */
   publishErrors: number;
 }
 
@@ -146,6 +146,7 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
       if (running) throw new Error('fleet already started');
       running = true;
       stopping = false;
+      counters.onboarded = 0;
       const city = cityPreset(config.city);
       const roster = buildRoster(city, config.hotspots, config.seed);
       log.info({ city: city.name, region: city.region, hotspots: roster.length, beaconIntervalMs: config.beaconIntervalMs, seed: config.seed }, 'sim.fleet.starting');

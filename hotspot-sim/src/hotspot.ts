@@ -102,6 +102,7 @@ export class SimHotspot {
       address: this.address,
       password: () => makeConnectPassword(this.key, Math.floor(this.init.clock.now() / 1000)),
       will: { topic: state, payload: 'offline', qos: 1, retain: true },
+      onError: (err) => this.init.log.warn({ address: this.address, err: err.message }, 'sim.hotspot.mqtt-error'),
     });
     this.link = link;
     link.onMessage((topic, payload) => this.onMessage(topic, payload));

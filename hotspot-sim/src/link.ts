@@ -10,6 +10,8 @@ export interface LinkOptions {
   /** A fresh connect token; called again before every reconnect (a token is valid ±300 s). */
   password: () => string;
   will: { topic: string; payload: string; qos: 0 | 1; retain: boolean };
+  /** Errors after the first connection (e.g. a refused reconnect); the link keeps retrying. */
+  onError?: (err: Error) => void;
 }
 
 export interface HotspotLink {
@@ -74,8 +76,8 @@ export function mqttLinks(url: string, settings: MqttLinkSettings = {}): LinkFac
       settled = true;
       clearTimeout(timer);
       client.off('error', fail);
-      // Later errors (e.g. a refused reconnect) are logged by the owner via 'close'; keep the client alive.
-      client.on('error', () => {});
+      // Later errors (e.g. a refused reconnect) go to the owner; mqtt.js keeps reconnecting.
+      client.on('error', (err) => opts.onError?.(err));
       resolve(wrap(client, endTimeoutMs));
     });
   });

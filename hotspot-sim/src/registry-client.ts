@@ -52,11 +52,16 @@ export function createRegistryClient(apiUrl: string, fetchImpl: Fetch = fetch): 
   const base = apiUrl.replace(/\/+$/, '');
 
   const post = async (path: string, body: unknown): Promise<{ status: number; body: ErrorBody }> => {
-    const res = await fetchImpl(`${base}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetchImpl(`${base}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    } catch (cause) {
+      throw RegistryRequestFailed(`POST ${base}${path} failed: ${(cause as Error).message}`, { path, status: 0 }, cause);
+    }
     const text = await res.text();
     let parsed: ErrorBody = {};
     try {

@@ -11,19 +11,24 @@ export interface ListenResult {
  * (this machine's Mosquitto holds 1883, and `hexlight up` must still start).
  */
 export function listenWithFallback(server: Server, port: number, host: string, fallback: boolean): Promise<ListenResult> {
-  return new Promise((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      if (err.code === 'EADDRINUSE' && fallback && port !== 0) {
-        server.once('error', reject);
-        server.listen(0, host, () => resolve({ port: (server.address() as { port: number }).port, fellBack: true }));
-      } else {
-        reject(err);
-      }
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
+  const attempt = (p: number) => new Promise<number>((resolve, reject) => {
+    const onListening = () => {
       server.off('error', onError);
-      resolve({ port: (server.address() as { port: number }).port, fellBack: false });
-    });
+      resolve((server.address() as { port: number }).port);
+    };
+    const onError = (err: Error) => {
+      server.off('listening', onListening);
+      reject(err);
+    };
+    server.once('listening', onListening);
+    server.once('error', onError);
+    server.listen(p, host);
   });
+  return attempt(port).then(
+    (bound) => ({ port: bound, fellBack: false }),
+    (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EADDRINUSE' || !fallback || port === 0) throw err;
+      return attempt(0).then((bound) => ({ port: bound, fellBack: true }));
+    },
+  );
 }

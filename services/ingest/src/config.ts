@@ -9,6 +9,8 @@ export interface IngestConfig {
   verifyWorkers: number;
   writer: { maxBatch: number; maxDelayMs: number; maxPending: number; concurrency: number };
   serviceUsers: Record<string, string>;
+  /** How long report ids are kept for dedup (the raw tables' retention). */
+  dedupRetentionDays: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -58,5 +60,6 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
       concurrency: envInt(env, 'INGEST_WRITE_CONCURRENCY', overrides.dbKind === 'pg' ? 2 : 1, { min: 1, max: 16 }),
     },
     serviceUsers,
+    dedupRetentionDays: envInt(env, 'INGEST_DEDUP_RETENTION_DAYS', 90, { min: 1 }),
   });
 }

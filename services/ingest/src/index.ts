@@ -58,6 +58,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
   let broker: EmbeddedBroker | null = null;
   let consumers: SharedSubscriptionConsumer[] = [];
   let publisher: MqttClient | null = null;
+  let pruneTimer: NodeJS.Timeout | null = null;
 
   const routes = registryRoutes({ store: registry, directory, clock: deps.clock });
 
@@ -70,6 +71,12 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       verifier = config.verifyWorkers > 0 ? workerVerifier(config.verifyWorkers) : inlineVerifier();
       writer = new BatchWriter(deps.db, config.writer, deps.log);
       pipeline = new ReportPipeline(directory, verifier, writer);
+      const w = writer;
+      const prune = () => w.pruneIds(new Date(deps.clock.now() - config.dedupRetentionDays * 86_400_000))
+        .then((n) => { if (n > 0) deps.log.info({ removed: n }, 'ingest.dedup.pruned'); })
+        .catch((err: Error) => deps.log.warn({ err: err.message }, 'ingest.dedup.prune-failed'));
+      pruneTimer = setInterval(prune, 3_600_000);
+      pruneTimer.unref();
       if (config.mode === 'embedded') {
         broker = await startEmbeddedBroker({ pipeline, directory, registry, clock: deps.clock, log: deps.log }, {
           host: config.mqtt.host, port: config.mqtt.port, portFallback: config.mqtt.portFallback, tls: config.mqtt.tls, serviceUsers: config.serviceUsers,
@@ -104,6 +111,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
     },
 
     async stop() {
+      if (pruneTimer) clearInterval(pruneTimer);
       await broker?.close();
       await Promise.all(consumers.map((c) => c.stop()));
       await writer?.close();

@@ -130,6 +130,15 @@ export class BatchWriter {
     while (this.waiters.length > 0 && this.stats.pending < this.config.maxPending) this.waiters.shift()!();
   }
 
+  /**
+   * Forgets report ids older than `retentionMs` (the raw tables' retention): a resend arrives
+   * within minutes, and an id kept forever would grow without bound.
+   */
+  async pruneIds(olderThan: Date): Promise<number> {
+    const res = await this.db.query(`DELETE FROM report_ids WHERE received_at < $1`, [olderThan]);
+    return res.rowCount;
+  }
+
   /** Flushes what is queued, then refuses new writes; anything still unwritten is rejected (not acknowledged). */
   async close(timeoutMs = 10_000): Promise<void> {
     this.kick();
