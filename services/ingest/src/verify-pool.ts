@@ -25,6 +25,7 @@ export function inlineVerifier(): Verifier {
 interface Pending {
   jobs: VerifyJob[];
   resolvers: ((o: CheckOutcome) => void)[];
+  rejecters: ((err: Error) => void)[];
 }
 
 /**
@@ -41,6 +42,7 @@ export function workerVerifier(workers: number): Verifier {
   let nextBatch = 1;
   let gathering: Pending | null = null;
   let failure: Error | null = null;
+  let closing = false;
 
   for (const slot of pool) {
     slot.worker.on('message', (msg: { batch: number; outcomes: CheckOutcome[] }) => {
@@ -50,9 +52,15 @@ export function workerVerifier(workers: number): Verifier {
       slot.load -= p.jobs.length;
       msg.outcomes.forEach((o, i) => p.resolvers[i]!(o));
     });
-    slot.worker.on('error', (err) => {
+    // A dead worker fails what it held (those reports are not acknowledged, so they are resent)
+    // and every later check: ingest then closes connections instead of hanging them.
+    const fail = (err: Error) => {
       failure = err;
-    });
+      for (const p of slot.inflight.values()) p.rejecters.forEach((r) => r(err));
+      slot.inflight.clear();
+    };
+    slot.worker.on('error', fail);
+    slot.worker.on('exit', (code) => { if (!closing) fail(new Error(`verify worker exited with code ${code}`)); });
   }
 
   function dispatch(): void {
@@ -69,18 +77,20 @@ export function workerVerifier(workers: number): Verifier {
   return {
     check(job) {
       if (failure) return Promise.reject(failure);
-      return new Promise<CheckOutcome>((resolve) => {
+      return new Promise<CheckOutcome>((resolve, reject) => {
         if (!gathering) {
-          gathering = { jobs: [], resolvers: [] };
+          gathering = { jobs: [], resolvers: [], rejecters: [] };
           setImmediate(dispatch);
         }
         gathering.jobs.push(job);
         gathering.resolvers.push(resolve);
+        gathering.rejecters.push(reject);
         // Large bursts: send now instead of waiting for the macrotask.
         if (gathering.jobs.length >= 256) dispatch();
       });
     },
     async close() {
+      closing = true;
       await Promise.all(pool.map((s) => s.worker.terminate()));
     },
   };

@@ -59,7 +59,7 @@ export async function run(argv: string[]): Promise<number> {
       log.error({ err: err.message }, 'sim.start.failed');
     });
   }
-  const ticker = setInterval(() => printCounts(ingest, store.db, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
+  const ticker = setInterval(() => printCounts(ingest, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
 
   await onShutdown(async () => {
     clearInterval(ticker);
@@ -76,7 +76,6 @@ export async function run(argv: string[]): Promise<number> {
 
 async function printCounts(
   ingest: ReturnType<typeof createIngest>,
-  db: import('@hexlight/store').Db,
   fleet: ReturnType<typeof createFleet> | null,
   started: number,
   log: Logger,
@@ -95,5 +94,4 @@ async function printCounts(
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'status.failed');
   }
-  void db;
 }
