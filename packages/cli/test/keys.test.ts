@@ -3,8 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import Address from '@helium/address';
-import { decodeHotspotKeyFile } from '@hexlight/protocol';
+import { decodeHotspotKeyFile, isValidAddress } from '@hexlight/protocol';
 
 const BIN = resolve(import.meta.dirname, '../bin/hexlight.js');
 
@@ -14,7 +13,8 @@ describe('hexlight keys', () => {
     try {
       const file = join(dir, 'hotspot.key');
       const address = execFileSync(process.execPath, [BIN, 'keys', '--out', file], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-      expect(Address.fromB58(address).b58).toBe(address);
+      // (round-trips with @helium/address are tested in packages/protocol)
+      expect(address.startsWith('1') && isValidAddress(address)).toBe(true);
       expect(decodeHotspotKeyFile(await readFile(file, 'utf8')).address).toBe(address);
       expect((await stat(file)).mode & 0o777).toBe(0o600);
       // Never overwrites an existing key.
