@@ -1,33 +1,19 @@
-/** Row-ready report records: what the verify workers hand to the batch writer. */
-export interface BeaconRecord {
-  kind: 'beacon';
+import type { BeaconReport, WitnessReport } from '@hexlight/protocol';
+
+// Row-ready report records: what the verify workers hand to the batch writer.
+
+/** Columns every raw report row has besides the report's own fields. */
+interface RowMeta {
   id: Uint8Array;
   hotspot: string;
-  localEntropy: Uint8Array;
-  remoteEntropy: Uint8Array;
-  data: Uint8Array;
-  frequency: number;
-  channel: number;
-  datarate: number;
-  txPower: number;
   hotspotTs: string; // ns as a decimal string (uint64 does not fit a JS number)
-  tmst: number;
-  payload: Uint8Array;
+  payload: Uint8Array; // exact signed bytes as published
 }
 
-export interface WitnessRecord {
-  kind: 'witness';
-  id: Uint8Array;
-  hotspot: string;
-  data: Uint8Array;
-  signal: number;
-  snr: number;
-  frequency: number;
-  datarate: number;
-  hotspotTs: string;
-  tmst: number;
-  payload: Uint8Array;
-}
+type ReportColumns<R> = Omit<R, 'pubKey' | 'signature' | 'timestamp'>;
+
+export type BeaconRecord = { kind: 'beacon' } & RowMeta & ReportColumns<BeaconReport>;
+export type WitnessRecord = { kind: 'witness' } & RowMeta & ReportColumns<WitnessReport>;
 
 export type ReportRecord = BeaconRecord | WitnessRecord;
 
