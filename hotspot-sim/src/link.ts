@@ -1,8 +1,8 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import { defineError } from '@hexlight/kit';
 
-// The narrow MQTT surface a simulated hotspot needs (STYLE.md §6), with its mqtt.js adapter. Tests
-// pass an in-memory link; the fleet uses `mqttLinks(url)`.
+// The narrow MQTT surface a simulated hotspot needs (STYLE.md §6), with its mqtt.js adapter
+// (`mqttLinks(url)`), which the fleet and the tests use against a real broker.
 
 export interface LinkOptions {
   /** clientId and username (spec/wire.md §2). */
@@ -85,6 +85,9 @@ export function mqttLinks(url: string, settings: MqttLinkSettings = {}): LinkFac
 
 function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink {
   const reconnectHandlers: (() => void)[] = [];
+  // Publishes mqtt.js still holds for a resend; ending the link settles them, or a stop after a
+  // broker outage would wait forever (mqtt.js never calls back for a queue it dropped).
+  const outstanding = new Set<(err: Error) => void>();
   client.on('connect', () => {
     for (const h of reconnectHandlers) h();
   });
@@ -92,9 +95,15 @@ function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink {
     get connected() {
       return client.connected;
     },
-    async publish(topic, payload, opts) {
-      await client.publishAsync(topic, typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength), {
-        qos: opts.qos, retain: opts.retain ?? false,
+    publish(topic, payload, opts) {
+      return new Promise<void>((resolve, reject) => {
+        outstanding.add(reject);
+        const body = typeof payload === 'string' ? payload : Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+        client.publish(topic, body, { qos: opts.qos, retain: opts.retain ?? false }, (err) => {
+          outstanding.delete(reject);
+          if (err) reject(err);
+          else resolve();
+        });
       });
     },
     async subscribe(filters) {
@@ -110,12 +119,20 @@ function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink {
     },
     async end() {
       await new Promise<void>((resolve) => {
-        const force = setTimeout(() => client.end(true, () => resolve()), endTimeoutMs);
+        // Disconnected: nothing can be flushed, so do not wait for it.
+        const graceMs = client.connected ? endTimeoutMs : 0;
+        const force = setTimeout(() => {
+          client.end(true);
+          resolve();
+        }, graceMs);
         client.end(false, () => {
           clearTimeout(force);
           resolve();
         });
       });
+      const closed = new Error('link closed before the broker acknowledged');
+      for (const reject of outstanding) reject(closed);
+      outstanding.clear();
     },
   };
 }
