@@ -93,7 +93,14 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       };
       const handler = async (topic: string, payload: Buffer) => {
         const parsed = parseHotspotTopic(topic);
-        if (!parsed || parsed.leaf === 'rejected' || parsed.leaf === 'state') return; // not reports
+        if (!parsed || parsed.leaf === 'rejected') return; // ours, or not a hotspot topic
+        if (parsed.leaf === 'state') {
+          const text = payload.toString('utf8');
+          if ((text === 'online' || text === 'offline') && (await directory.keyOf(parsed.address))) {
+            await registry.setState(parsed.address, text === 'online', new Date(deps.clock.now()));
+          }
+          return;
+        }
         const outcome = await p.ingest(parsed.address, parsed.leaf, payload, deps.clock.now());
         if (outcome.status === 'refused') publishRejection(topic, parsed.address, outcome.id, outcome.reason);
       };

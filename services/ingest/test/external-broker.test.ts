@@ -53,6 +53,19 @@ describe.skipIf(!BROKER)('external-broker mode: shared subscription, ack after c
     expect(workers.reduce((a, w) => a + w.status().stored, 0)).toBe(300);
   });
 
+  it('keeps online/offline from the retained state topic', async () => {
+    await publisher.publishAsync(hotspotTopic(key.address, 'state'), 'online', { qos: 1, retain: true });
+    const online = async () => (await db.query<{ online: boolean }>(`SELECT online FROM hotspots WHERE address = $1`, [key.address])).rows[0]!.online;
+    const deadline = Date.now() + 5000;
+    while (!(await online()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+    expect(await online()).toBe(true);
+    await publisher.publishAsync(hotspotTopic(key.address, 'state'), 'offline', { qos: 1, retain: true });
+    while ((await online()) && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 25));
+    expect(await online()).toBe(false);
+    // Clear the retained message so later runs on this broker start clean.
+    await publisher.publishAsync(hotspotTopic(key.address, 'state'), '', { qos: 1, retain: true });
+  });
+
   it('answers a refused report on the rejected topic through the broker', async () => {
     const listener = await mqtt.connectAsync(BROKER!, { protocolVersion: 5, reconnectPeriod: 0 });
     await listener.subscribeAsync(hotspotTopic(key.address, 'rejected'), { qos: 0 });
