@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { MqttClient } from 'mqtt';
-import { hotspotTopic, parseHotspotTopic, SHARED_INGEST_FILTER } from '@hexlight/protocol';
+import { hotspotTopic, parseHotspotTopic } from '@hexlight/protocol';
 import type { Db } from '@hexlight/store';
 import type { Clock, Logger, Service } from '@hexlight/kit';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
@@ -89,7 +89,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       const p = pipeline;
       const base = {
         host: url.hostname, port: Number(url.port || 1883), username: config.external.username, password: config.external.password,
-        filter: config.external.shareGroup === 'ingest' ? SHARED_INGEST_FILTER : `$share/${config.external.shareGroup}/hotspot/+/+`, receiveMaximum: config.external.receiveMaximum, keepaliveSeconds: 30,
+        filter: `$share/${config.external.shareGroup}/hotspot/+/+`, receiveMaximum: config.external.receiveMaximum, keepaliveSeconds: 30,
       };
       const handler = async (topic: string, payload: Buffer) => {
         const parsed = parseHotspotTopic(topic);
@@ -120,6 +120,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
     async stop() {
       if (pruneTimer) clearInterval(pruneTimer);
       await broker?.close();
+      // Consumers drain first: their last messages need the writer to commit before the ack.
       await Promise.all(consumers.map((c) => c.stop()));
       await writer?.close();
       await verifier?.close();

@@ -131,17 +131,24 @@ export class SharedSubscriptionConsumer {
     );
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Graceful stop: unsubscribe so the broker sends nothing new, let what we hold commit and be
+   * acknowledged, then end the session. If something is still unacknowledged after `drainMs`,
+   * disconnect keeping the session, so the broker redelivers it.
+   */
+  async stop(drainMs = 10_000): Promise<void> {
     this.stopped = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    if (this.pingTimer) clearInterval(this.pingTimer);
     const s = this.socket;
-    if (s && !s.destroyed) {
-      // Everything taken has been acknowledged by now: end the session so the broker stops
-      // queueing for us and gives new messages to the rest of the group.
-      s.write(mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0, properties: { sessionExpiryInterval: 0 } } as Packet, { protocolVersion: 5 }));
-      await new Promise<void>((r) => s.end(() => r()));
-      s.destroy();
-    }
+    if (!s || s.destroyed) return;
+    s.write(mqttPacket.generate({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: [this.config.filter] } as Packet, { protocolVersion: 5 }));
+    const deadline = Date.now() + drainMs;
+    while (this.inflight > 0 && Date.now() < deadline && !s.destroyed) await new Promise((r) => setTimeout(r, 10));
+    if (this.pingTimer) clearInterval(this.pingTimer);
+    const drained = this.inflight === 0;
+    s.write(mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0, properties: drained ? { sessionExpiryInterval: 0 } : {} } as Packet, { protocolVersion: 5 }));
+    await new Promise<void>((r) => s.end(() => r()));
+    s.destroy();
   }
+
 }
