@@ -36,7 +36,7 @@ export function deriveEntropy(source: Uint8Array, timestampS: number): EntropyRe
  * Publishes new entropy every `intervalMs` (60 s) retained on network/entropy, stored first so a
  * beacon built on it can always be joined to it.
  */
-export function createEntropyPublisher(deps: EntropyDeps, intervalMs = 60_000): Service & { current(): EntropyRecord | null } {
+export function createEntropyPublisher(deps: EntropyDeps, intervalMs = 60_000): Service & { current(): EntropyRecord | null; publishNow(): Promise<void> } {
   let timer: NodeJS.Timeout | null = null;
   let current: EntropyRecord | null = null;
 
@@ -55,6 +55,7 @@ export function createEntropyPublisher(deps: EntropyDeps, intervalMs = 60_000): 
   return {
     name: 'entropy',
     current: () => current,
+    publishNow: tick,
     async start() {
       await tick();
       timer = setInterval(() => tick().catch((err: Error) => deps.log.warn({ err: err.message }, 'poc.entropy.failed')), intervalMs);

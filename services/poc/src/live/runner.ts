@@ -1,0 +1,262 @@
+import type { Db, Queryable } from '@hexlight/store';
+import type { Clock, Logger, Service } from '@hexlight/kit';
+import { bytesToHex } from '@hexlight/protocol';
+import { verifyPoc } from '../verifier/verify.ts';
+import { toReportIn } from '../verifier/report.ts';
+import type { Ruleset } from '../verifier/checks.ts';
+import type { PocResult, ReportIn, StateUpdate, WitnessIn, WitnessVerdict } from '../verifier/types.ts';
+import { ENTROPY_LIFESPAN_S } from '../verifier/constants.ts';
+import { StoreFeed } from './feed.ts';
+
+export interface RunnerConfig {
+  rulesetName: string;
+  ruleset: Ruleset;
+  /** How often the runner looks for beacons whose entropy has expired. */
+  intervalMs: number;
+  /** Beacons per transaction. */
+  batchSize: number;
+  /** Beacons with unknown entropy and orphan witnesses older than this are judged `stale`. */
+  staleAfterMs: number;
+}
+
+export interface RunnerStats {
+  batches: number;
+  beacons: number;
+  witnesses: number;
+  stale: number;
+  lastBatchMs: number;
+}
+
+interface BeaconRow { id: Uint8Array; received_at: Date; payload: Uint8Array; data: Uint8Array }
+interface WitnessRow { id: Uint8Array; received_at: Date; payload: Uint8Array; data: Uint8Array }
+
+/**
+ * The live verifier: picks up beacons once their entropy has expired (all witnesses are in),
+ * joins witnesses by payload, runs `verifyPoc`, and stores verdicts, reward shares and the
+ * per-hotspot state in one transaction per batch. A verdict's primary key is the report id, so
+ * a crash between batches neither loses nor double-counts a PoC: uncommitted work is redone.
+ */
+export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, config: RunnerConfig): Service & { tick(): Promise<number>; stats: RunnerStats } {
+  let feed: StoreFeed | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<number> | null = null;
+  const stats: RunnerStats = { batches: 0, beacons: 0, witnesses: 0, stale: 0, lastBatchMs: 0 };
+
+  async function ensureFeed(): Promise<StoreFeed> {
+    if (!feed) {
+      const f = new StoreFeed();
+      await f.load(deps.db);
+      feed = f;
+    } else {
+      await feed.refresh(deps.db);
+    }
+    return feed;
+  }
+
+  /** One pass: every ready beacon (in batches), then the stale sweep. Returns PoCs judged. */
+  async function pass(): Promise<number> {
+    let judged = 0;
+    for (;;) {
+      const n = await batch();
+      judged += n;
+      if (n < config.batchSize) break;
+    }
+    judged += await sweepStale();
+    return judged;
+  }
+
+  async function batch(): Promise<number> {
+    const started = performance.now();
+    const f = await ensureFeed();
+    const nowMs = deps.clock.now();
+    // Ready: the entropy's lifespan is over (no witness can still be valid), oldest first.
+    const beacons = await deps.db.query<BeaconRow>(
+      `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b JOIN entropy e ON e.data = b.remote_entropy
+       WHERE (e.timestamp + ${ENTROPY_LIFESPAN_S}) * 1000 < $1
+         AND NOT EXISTS (SELECT 1 FROM poc_verdicts v WHERE v.poc_id = b.id)
+       ORDER BY e.timestamp, b.received_at, b.id LIMIT $2`,
+      [nowMs, config.batchSize],
+    );
+    if (beacons.rows.length === 0) return 0;
+    const witnesses = await deps.db.query<WitnessRow>(
+      `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
+       WHERE w.data = ANY($1::bytea[]) AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)`,
+      [beacons.rows.map((b) => b.data)],
+    );
+    const byData = new Map<string, WitnessIn[]>();
+    for (const w of witnesses.rows) {
+      const key = bytesToHex(w.data);
+      const list = byData.get(key) ?? [];
+      list.push(reportIn('witness', w));
+      byData.set(key, list);
+    }
+    const results: PocResult[] = [];
+    const updates: StateUpdate[] = [];
+    for (const b of beacons.rows) {
+      const beacon = reportIn('beacon', b);
+      const ws = byData.get(bytesToHex(b.data)) ?? [];
+      byData.delete(bytesToHex(b.data)); // two beacons with one payload: the first takes the witnesses
+      const result = await verifyPoc(beacon, ws, f.state, config.ruleset);
+      await f.state.apply(result.stateUpdates);
+      updates.push(...result.stateUpdates);
+      results.push(result);
+    }
+    await persist(results, updates, nowMs);
+    stats.batches++;
+    stats.beacons += results.length;
+    stats.witnesses += results.reduce((a, r) => a + r.witnessVerdicts.length, 0);
+    stats.lastBatchMs = performance.now() - started;
+    deps.log.info({ beacons: results.length, ms: Math.round(stats.lastBatchMs) }, 'poc.batch.verified');
+    return results.length;
+  }
+
+  /** Beacons whose entropy never arrived, and witnesses no beacon claimed, end as `stale`. */
+  async function sweepStale(): Promise<number> {
+    const f = await ensureFeed();
+    const nowMs = deps.clock.now();
+    const cutoff = new Date(nowMs - config.staleAfterMs);
+    const beacons = await deps.db.query<BeaconRow>(
+      `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b
+       WHERE b.received_at < $1 AND NOT EXISTS (SELECT 1 FROM entropy e WHERE e.data = b.remote_entropy)
+         AND NOT EXISTS (SELECT 1 FROM poc_verdicts v WHERE v.poc_id = b.id)
+       ORDER BY b.received_at, b.id LIMIT $2`,
+      [cutoff, config.batchSize],
+    );
+    const results: PocResult[] = [];
+    for (const b of beacons.rows) {
+      const ws = await deps.db.query<WitnessRow>(
+        `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
+         WHERE w.data = $1 AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)`, [b.data],
+      );
+      // Unknown entropy: verifyPoc judges the PoC stale without reading any other state.
+      results.push(await verifyPoc(reportIn('beacon', b), ws.rows.map((w) => reportIn('witness', w)), f.state, config.ruleset));
+    }
+    const orphans = await deps.db.query<WitnessRow>(
+      `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
+       WHERE w.received_at < $1 AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)
+         AND NOT EXISTS (SELECT 1 FROM beacon_reports b WHERE b.data = w.data)
+       ORDER BY w.received_at LIMIT $2`,
+      [cutoff, config.batchSize],
+    );
+    const orphanVerdicts: WitnessVerdict[] = orphans.rows.map((w) => {
+      const r = reportIn('witness', w);
+      return { id: r.id, address: r.address, receivedMs: r.receivedMs, valid: false, reason: 'stale', side: 'witness', selected: false, rewardUnit: 0, evidence: {} };
+    });
+    if (results.length === 0 && orphanVerdicts.length === 0) return 0;
+    await persist(results, [], nowMs, orphanVerdicts);
+    stats.stale += results.length + orphanVerdicts.length;
+    return results.length + orphanVerdicts.length;
+  }
+
+  async function persist(results: PocResult[], updates: StateUpdate[], nowMs: number, orphans: WitnessVerdict[] = []): Promise<void> {
+    try {
+      await deps.db.transaction(async (tx) => {
+        await insertVerdicts(tx, config.rulesetName, results, orphans, new Date(nowMs));
+        await upsertState(tx, updates);
+      });
+    } catch (err) {
+      // The in-memory state already moved on; the store did not. Start again from the store.
+      feed = null;
+      throw err;
+    }
+  }
+
+  /** Runs a pass unless one is already running (then waits for that one). */
+  function tick(): Promise<number> {
+    running ??= pass().finally(() => { running = null; });
+    return running;
+  }
+
+  return {
+    name: 'poc-verifier',
+    stats,
+    tick,
+    async start() {
+      await ensureFeed();
+      timer = setInterval(() => {
+        tick().catch((err: Error) => deps.log.warn({ err: err.message }, 'poc.batch.failed'));
+      }, config.intervalMs);
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+      await running?.catch(() => {});
+    },
+  };
+}
+
+function reportIn<K extends 'beacon' | 'witness'>(kind: K, row: { id: Uint8Array; received_at: Date; payload: Uint8Array }): ReportIn<K> {
+  const r = toReportIn(kind, row.payload, row.received_at.getTime());
+  // The stored id is the dedup id ingest assigned (canonical for re-encoded payloads).
+  return { ...r, id: bytesToHex(row.id) };
+}
+
+async function insertVerdicts(tx: Queryable, ruleset: string, results: PocResult[], orphans: WitnessVerdict[], verifiedAt: Date): Promise<void> {
+  if (results.length > 0) {
+    const v = results.map((r) => r.beaconVerdict);
+    await tx.query(
+      `INSERT INTO poc_verdicts (poc_id, beaconer, received_at, ruleset, valid, reason, hex_scale, reward_unit, evidence, verified_at)
+       SELECT t.id, t.beaconer, t.at, $4, t.valid, t.reason, t.hex_scale, t.unit, t.evidence::jsonb, $5
+       FROM unnest($1::bytea[], $2::text[], $3::timestamptz[], $6::bool[], $7::text[], $8::numeric[], $9::numeric[], $10::text[])
+         AS t(id, beaconer, at, valid, reason, hex_scale, unit, evidence)
+       ON CONFLICT (poc_id) DO NOTHING`,
+      [v.map((b) => hexBytes(b.pocId)), v.map((b) => b.address), v.map((b) => new Date(b.receivedMs)), ruleset, verifiedAt,
+        v.map((b) => b.valid), v.map((b) => b.reason), v.map((b) => b.hexScale === null ? null : b.hexScale.toFixed(4)), v.map((b) => b.rewardUnit.toFixed(4)),
+        v.map((b) => JSON.stringify(b.evidence))],
+    );
+  }
+  const ws: { w: WitnessVerdict; pocId: string | null }[] = [
+    ...results.flatMap((r) => [...r.witnessVerdicts, ...r.omittedWitnesses].map((w) => ({ w, pocId: r.beaconVerdict.pocId }))),
+    ...orphans.map((w) => ({ w, pocId: null })),
+  ];
+  if (ws.length > 0) {
+    await tx.query(
+      `INSERT INTO witness_verdicts (witness_id, poc_id, witness, received_at, valid, reason, side, selected, reward_unit, evidence)
+       SELECT t.id, t.poc, t.witness, t.at, t.valid, t.reason, t.side, t.selected, t.unit, t.evidence::jsonb
+       FROM unnest($1::bytea[], $2::bytea[], $3::text[], $4::timestamptz[], $5::bool[], $6::text[], $7::text[], $8::bool[], $9::numeric[], $10::text[])
+         AS t(id, poc, witness, at, valid, reason, side, selected, unit, evidence)
+       ON CONFLICT (witness_id) DO NOTHING`,
+      [ws.map(({ w }) => hexBytes(w.id)), ws.map(({ pocId }) => (pocId ? hexBytes(pocId) : null)), ws.map(({ w }) => w.address), ws.map(({ w }) => new Date(w.receivedMs)),
+        ws.map(({ w }) => w.valid), ws.map(({ w }) => w.reason), ws.map(({ w }) => w.side), ws.map(({ w }) => w.selected), ws.map(({ w }) => w.rewardUnit.toFixed(4)),
+        ws.map(({ w }) => JSON.stringify(w.evidence))],
+    );
+  }
+  const shares = results.flatMap((r) => r.shares);
+  if (shares.length > 0) {
+    await tx.query(
+      `INSERT INTO poc_reward_shares (poc_id, hotspot, role, reward_at, hex_scale, reward_unit, shares)
+       SELECT * FROM unnest($1::bytea[], $2::text[], $3::text[], $4::timestamptz[], $5::numeric[], $6::numeric[], $7::numeric[])
+       ON CONFLICT DO NOTHING`,
+      [shares.map((s) => hexBytes(s.pocId)), shares.map((s) => s.address), shares.map((s) => s.type), shares.map((s) => new Date(s.rewardTimestampMs)),
+        shares.map((s) => s.hexScale), shares.map((s) => s.rewardUnit), shares.map((s) => s.shares)],
+    );
+  }
+}
+
+/** Sets each touched hotspot's times to their final values in this batch (Helium overwrites). */
+async function upsertState(tx: Queryable, updates: StateUpdate[]): Promise<void> {
+  const last = new Map<string, { b: number | null; w: number | null; bww: number | null }>();
+  for (const u of updates) {
+    const s = last.get(u.address) ?? { b: null, w: null, bww: null };
+    if (u.kind === 'last_beacon') s.b = u.atMs;
+    if (u.kind === 'last_witness') s.w = u.atMs;
+    if (u.kind === 'last_beacon_with_witness') s.bww = u.atMs;
+    last.set(u.address, s);
+  }
+  if (last.size === 0) return;
+  const rows = [...last.entries()];
+  await tx.query(
+    `INSERT INTO poc_hotspot_state (address, last_beacon_ms, last_witness_ms, last_beacon_with_witness_ms)
+     SELECT * FROM unnest($1::text[], $2::int8[], $3::int8[], $4::int8[])
+     ON CONFLICT (address) DO UPDATE SET
+       last_beacon_ms = coalesce(EXCLUDED.last_beacon_ms, poc_hotspot_state.last_beacon_ms),
+       last_witness_ms = coalesce(EXCLUDED.last_witness_ms, poc_hotspot_state.last_witness_ms),
+       last_beacon_with_witness_ms = coalesce(EXCLUDED.last_beacon_with_witness_ms, poc_hotspot_state.last_beacon_with_witness_ms)`,
+    [rows.map(([a]) => a), rows.map(([, s]) => (s.b === null ? null : BigInt(s.b))), rows.map(([, s]) => (s.w === null ? null : BigInt(s.w))), rows.map(([, s]) => (s.bww === null ? null : BigInt(s.bww)))],
+  );
+}
+
+function hexBytes(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
+}
+
