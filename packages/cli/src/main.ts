@@ -9,6 +9,7 @@ const USAGE = `hexlight <command> [options]
   keys               generate a hotspot key, print its address (and save it with --out FILE)
   sim                run a fleet of simulated hotspots against a running network
   bench <name>       run a benchmark (ingest)
+  poc replay         verify a recorded PoC event stream offline (--rules, --in, --out)
 
 Configuration comes from environment variables; see the README's configuration table.`;
 
@@ -19,6 +20,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   keys: () => import('./commands/keys.ts'),
   sim: () => import('./commands/sim.ts'),
   bench: () => import('./commands/bench.ts'),
+  poc: () => import('./commands/poc.ts'),
 };
 
 async function main(): Promise<number> {

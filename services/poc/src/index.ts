@@ -5,3 +5,6 @@ export { replayLines, runReplay, type ReplayLinesOptions, type ReplayProgress, t
 export { ReplayScheduler, type ReplaySchedulerDeps } from './replay/scheduler.ts';
 export { parseEvent, EVENT_KINDS, type ReplayEvent } from './replay/events.ts';
 export type { OutputLine } from './replay/output.ts';
+export { createPoc, loadPocConfig, type Poc, type PocConfig, type PocDeps } from './service.ts';
+export { pocRoutes } from './routes.ts';
+export { createPocRunner, type RunnerStats } from './live/runner.ts';

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { createLogger, envBool, envInt, envString, systemClock, type Logger } from '@hexlight/kit';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
-import { createEntropyPublisher, randomEntropySource } from '@hexlight/poc';
+import { createPoc, loadPocConfig, randomEntropySource } from '@hexlight/poc';
 import { createFleet } from '@hexlight/hotspot-sim';
 import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
 import { openStore, onShutdown } from '../runtime.ts';
@@ -21,11 +21,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const region of REGION_NAMES) {
     await ingest.publish(regionTopic(region), JSON.stringify(regionJson(region)), { qos: 1, retain: true });
   }
-  const entropy = createEntropyPublisher({
-    db: store.db, clock, log, source: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o),
-  }, envInt(process.env, 'ENTROPY_INTERVAL_S', 60, { min: 1 }) * 1000);
-  await entropy.start();
-  const http = await serveHttp([ingest.routes], log);
+  const poc = createPoc({ db: store.db, clock, log, entropySource: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o) }, loadPocConfig());
+  await poc.start();
+  const http = await serveHttp([ingest.routes, poc.routes], log);
   const status = ingest.status();
 
   const simOn = !values['no-sim'] && envBool(process.env, 'SIM', true);
@@ -59,13 +57,13 @@ export async function run(argv: string[]): Promise<number> {
       log.error({ err: err.message }, 'sim.start.failed');
     });
   }
-  const ticker = setInterval(() => printCounts(ingest, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
+  const ticker = setInterval(() => printCounts(ingest, poc, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
 
   await onShutdown(async () => {
     clearInterval(ticker);
     console.log('\nstopping…');
     await fleet?.stop();
-    await entropy.stop();
+    await poc.stop();
     await http.close();
     await ingest.stop();
     await store.db.close();
@@ -76,6 +74,7 @@ export async function run(argv: string[]): Promise<number> {
 
 async function printCounts(
   ingest: ReturnType<typeof createIngest>,
+  poc: ReturnType<typeof createPoc>,
   fleet: ReturnType<typeof createFleet> | null,
   started: number,
   log: Logger,
@@ -89,6 +88,7 @@ async function printCounts(
     console.log(
       `[${t} +${up}s] hotspots ${n.hotspots} (online ${n.online}, connections ${s.connections}) · stored beacons ${n.beacons} · witnesses ${n.witnesses}` +
       ` · refused ${refused} · duplicates ${s.duplicates} · pending ${s.pending} · last batch ${s.lastBatchMs.toFixed(1)} ms` +
+      ` · PoCs verified ${poc.stats().beacons}` +
       (fleet ? ` · sim sent ${fleet.stats().beacons}b/${fleet.stats().witnesses}w` : ''),
     );
   } catch (err) {
