@@ -8,3 +8,4 @@ export type { OutputLine } from './replay/output.ts';
 export { createPoc, loadPocConfig, type Poc, type PocConfig, type PocDeps } from './service.ts';
 export { pocRoutes } from './routes.ts';
 export { createPocRunner, type RunnerStats } from './live/runner.ts';
+export { exportReplayEvents } from './export.ts';

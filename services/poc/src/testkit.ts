@@ -117,7 +117,9 @@ export class World {
     const meta = this.metas.get(name);
     const entropy = opts.entropy ?? this.entropy();
     const local = opts.local ?? seedOf(`local:${name}:${bytesToHex(entropy.data)}`).slice(0, 4);
-    const derived = deriveBeacon({ remoteEntropy: entropy, localEntropy: local, region: meta?.region ?? 'EU868', gain: meta?.gain ?? 12 });
+    // A hotspot can only build version 0/1 beacons; for other versions it sends a version-0 one.
+    const remoteEntropy = entropy.version > 1 ? { ...entropy, version: 0 } : entropy;
+    const derived = deriveBeacon({ remoteEntropy, localEntropy: local, region: meta?.region ?? 'EU868', gain: meta?.gain ?? 12 });
     const key = keyOf(name);
     const fields: ReportFields<'beacon'> = {
       pubKey: key.keyBinary, localEntropy: local, remoteEntropy: entropy.data, data: derived.data, frequency: derived.frequency,

@@ -11,6 +11,9 @@ import {
 import { assertMessage, createIngest, loadIngestConfig, onboardMessage, type Ingest } from '@hexlight/ingest';
 import { createPoc, loadPocConfig, type Poc } from '../src/service.ts';
 import { randomEntropySource } from '../src/entropy.ts';
+import { exportReplayEvents } from '../src/export.ts';
+import { replayLines } from '../src/replay.ts';
+import { rulesetByName } from '../src/verifier/rulesets.ts';
 
 // MQTT publish → ingest → store → live verifier → verdicts through the owner API, on one clock.
 describe('live verifier end to end', () => {
@@ -134,6 +137,24 @@ describe('live verifier end to end', () => {
     expect(await poc.verifyNow()).toBe(0);
     const counts = await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM witness_verdicts`);
     expect(Number(counts.rows[0]!.n)).toBe(4);
+  });
+
+  it('replaying the exported period gives the verdicts the live runner stored', async () => {
+    const events = await exportReplayEvents(db, { fromMs: T0 - 3_600_000, toMs: clock.now() + 1 });
+    expect(events.filter((e) => e.includes('"kind":"beacon"'))).toHaveLength(2);
+    const replayed = (await replayLines(events, { rules: rulesetByName('hexlight') })).map((l) => JSON.parse(l) as {
+      poc_id: string; beacon: { valid: boolean; reason: string | null; hex_scale: number | null; reward_unit: number };
+      witnesses: { address: string; valid: boolean; reason: string | null; selected: boolean; reward_unit: number }[];
+    });
+    expect(replayed).toHaveLength(2);
+    for (const line of replayed) {
+      const live = (await app.inject({ method: 'GET', url: `/v1/pocs/${line.poc_id}` })).json();
+      expect({ valid: line.beacon.valid, reason: line.beacon.reason, hex_scale: line.beacon.hex_scale, reward_unit: line.beacon.reward_unit })
+        .toEqual({ valid: live.valid, reason: live.reason, hex_scale: live.hex_scale, reward_unit: live.reward_unit });
+      const liveWitnesses = live.witnesses.map((w: { witness: string; valid: boolean; reason: string | null; selected: boolean; reward_unit: number }) =>
+        ({ address: w.witness, valid: w.valid, reason: w.reason, selected: w.selected, reward_unit: w.reward_unit }));
+      expect(line.witnesses.map((w) => ({ address: w.address, valid: w.valid, reason: w.reason, selected: w.selected, reward_unit: w.reward_unit }))).toEqual(liveWitnesses);
+    }
   });
 
   it('keeps the denylist behind the admin token', async () => {

@@ -2,6 +2,7 @@ import type { Db, Queryable } from '@hexlight/store';
 import type { Clock, Logger, Service } from '@hexlight/kit';
 import { bytesToHex } from '@hexlight/protocol';
 import { verifyPoc } from '../verifier/verify.ts';
+import { verifyAndApply } from '../step.ts';
 import { toReportIn } from '../verifier/report.ts';
 import type { Ruleset } from '../verifier/checks.ts';
 import type { PocResult, ReportIn, StateUpdate, WitnessIn, WitnessVerdict } from '../verifier/types.ts';
@@ -96,8 +97,7 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
       const beacon = reportIn('beacon', b);
       const ws = byData.get(bytesToHex(b.data)) ?? [];
       byData.delete(bytesToHex(b.data)); // two beacons with one payload: the first takes the witnesses
-      const result = await verifyPoc(beacon, ws, f.state, config.ruleset);
-      await f.state.apply(result.stateUpdates);
+      const result = await verifyAndApply(beacon, ws, f.state, config.ruleset);
       updates.push(...result.stateUpdates);
       results.push(result);
     }
