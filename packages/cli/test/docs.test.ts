@@ -6,6 +6,7 @@ import { REFUSAL_REASONS } from '@hexlight/ingest';
 import '@hexlight/store';
 import '@hexlight/poc';
 import '@hexlight/hotspot-sim';
+import '@hexlight/chain';
 
 const README = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
 

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import bs58 from 'bs58';
 import { encodeEntropy, ENTROPY_TOPIC } from '@hexlight/protocol';
 import type { Db } from '@hexlight/store';
 import type { Clock, Logger, Service } from '@hexlight/kit';
@@ -8,8 +9,21 @@ export interface EntropySource {
   latest(): Promise<Uint8Array>;
 }
 
-/** Until the Chain port exists: 32 bytes from the OS CSPRNG. */
+/** 32 bytes from the OS CSPRNG (tests, and deployments without a chain). */
 export const randomEntropySource: EntropySource = { latest: async () => randomBytes(32) };
+
+/** The narrow part of the Chain port entropy needs. */
+export interface BlockhashSource {
+  latestBlockhash(): Promise<{ blockhash: string }>;
+}
+
+/**
+ * Helium's source: the chain's latest blockhash (base58, 32 bytes). Nobody can predict it, and
+ * anyone can check afterwards that the network did not pick it.
+ */
+export function chainEntropySource(chain: BlockhashSource): EntropySource {
+  return { latest: async () => bs58.decode((await chain.latestBlockhash()).blockhash) };
+}
 
 export interface EntropyDeps {
   db: Db;

@@ -1,4 +1,4 @@
-export { createEntropyPublisher, deriveEntropy, randomEntropySource, type EntropySource, type EntropyRecord } from './entropy.ts';
+export { chainEntropySource, createEntropyPublisher, deriveEntropy, randomEntropySource, type BlockhashSource, type EntropySource, type EntropyRecord } from './entropy.ts';
 export * from './verifier/index.ts';
 export { verifyAndApply } from './step.ts';
 export { replayLines, runReplay, type ReplayLinesOptions, type ReplayProgress, type RunReplayOptions } from './replay.ts';

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { createLogger, envBool, envInt, envString, systemClock, type Logger } from '@hexlight/kit';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
-import { createPoc, loadPocConfig, randomEntropySource } from '@hexlight/poc';
+import { chainEntropySource, createPoc, loadPocConfig } from '@hexlight/poc';
+import { createInProcessChain } from '@hexlight/chain';
 import { createFleet } from '@hexlight/hotspot-sim';
 import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
 import { openStore, onShutdown } from '../runtime.ts';
@@ -21,7 +22,9 @@ export async function run(argv: string[]): Promise<number> {
   for (const region of REGION_NAMES) {
     await ingest.publish(regionTopic(region), JSON.stringify(regionJson(region)), { qos: 1, retain: true });
   }
-  const poc = createPoc({ db: store.db, clock, log, entropySource: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o) }, loadPocConfig());
+  // The in-process Solana ledger: entropy comes from its latest blockhash, as Helium's does.
+  const chain = await createInProcessChain();
+  const poc = createPoc({ db: store.db, clock, log, entropySource: chainEntropySource(chain), publish: (t, p, o) => ingest.publish(t, p, o) }, loadPocConfig());
   await poc.start();
   const http = await serveHttp([ingest.routes, poc.routes], log);
   const status = ingest.status();
@@ -45,6 +48,7 @@ export async function run(argv: string[]): Promise<number> {
     `  HTTP API    ${http.url}${http.fellBack ? `   (port ${process.env.HTTP_PORT ?? 8080} was taken: using ${http.port})` : ''}`,
     `  API docs    ${http.url}/docs`,
     `  Store       ${store.description}`,
+    '  Chain       in-process Solana ledger (solana-bankrun: real SPL Token program)',
     `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window` : 'off'}`,
     '  Ctrl-C stops everything cleanly.',
     '',
@@ -66,6 +70,7 @@ export async function run(argv: string[]): Promise<number> {
     await poc.stop();
     await http.close();
     await ingest.stop();
+    await chain.close();
     await store.db.close();
     console.log('stopped.');
   }, log);
