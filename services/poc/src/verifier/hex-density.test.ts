@@ -32,7 +32,7 @@ const EXPECTED: Record<string, string> = {
 describe('HIP-17 / HIP-104 hex density (exact port)', () => {
   it('reproduces Helium\'s simple_scale_check map', () => {
     const map = computeHexDensity(POPULATION.map(cell));
-    const got = Object.fromEntries([...map].map(([c, s]) => [BigInt(`0x${c}`).toString(), toFixed(s, 4)]));
+    const got = Object.fromEntries([...map.entries()].map(([c, s]) => [BigInt(`0x${c}`).toString(), toFixed(s, 4)]));
     expect(got).toEqual(EXPECTED);
   });
 
@@ -77,7 +77,7 @@ describe('HIP-17 / HIP-104 hex density (exact port)', () => {
         const spread = random() * 0.05;
         for (let i = 0; i < size; i++) cells.push(h3.latLngToCell(lat + (random() - 0.5) * spread, lng + (random() - 0.5) * spread, 12));
       }
-      for (const scale of computeHexDensity(cells).values()) {
+      for (const [, scale] of computeHexDensity(cells).entries()) {
         const v = Number(toFixed(scale, 4));
         expect(v).toBeGreaterThan(0);
         expect(v).toBeLessThanOrEqual(1);

@@ -33,7 +33,40 @@ const MAX_RES = 11;
 const USED_RES = [10, 9, 8, 7, 6, 5, 4] as const;
 const SCALING_RES = [13, 12, 11, 10, 9, 8, 7, 6, 5, 4] as const;
 
-export type HexDensityMap = ReadonlyMap<string, Dec>;
+/** Scales by asserted cell, computed on first lookup (a beacon needs one, a replay thousands of maps). */
+export interface HexDensityMap {
+  get(cell: string): Dec | undefined;
+  has(cell: string): boolean;
+  /** Every asserted cell with its scale (computes them all). */
+  entries(): IterableIterator<[string, Dec]>;
+}
+
+// H3 lookups repeat across rebuilds (the population changes a little at a time): memoised,
+// with a crude bound so a long replay cannot grow them without limit.
+const MEMO_LIMIT = 1_000_000;
+const parents = new Map<string, string | null>();
+const disks = new Map<string, string[]>();
+
+function parentOf(cell: string, res: number): string | null {
+  const key = `${cell}/${res}`;
+  let p = parents.get(key);
+  if (p === undefined) {
+    if (parents.size >= MEMO_LIMIT) parents.clear();
+    p = parentOrNull(cell, res);
+    parents.set(key, p);
+  }
+  return p;
+}
+
+function diskOf(cell: string): string[] {
+  let d = disks.get(cell);
+  if (!d) {
+    if (disks.size >= MEMO_LIMIT) disks.clear();
+    d = h3.gridDisk(cell, 1);
+    disks.set(cell, d);
+  }
+  return d;
+}
 
 function bump(map: Map<string, number>, key: string, by: number): void {
   map.set(key, (map.get(key) ?? 0) + by);
@@ -45,7 +78,7 @@ function reduce(cells: readonly string[], config: ReadonlyMap<number, HexResConf
   const clipped = new Map<string, number>();
   const asserted: string[] = [];
   for (const cell of cells) {
-    const parent = parentOrNull(cell, MAX_RES);
+    const parent = parentOf(cell, MAX_RES);
     if (parent === null) continue; // Helium skips cells it cannot lift to res 11
     bump(unclipped, parent, 1);
     bump(clipped, parent, 1);
@@ -55,9 +88,9 @@ function reduce(cells: readonly string[], config: ReadonlyMap<number, HexResConf
   for (const res of USED_RES) {
     const cfg = config.get(res);
     if (!cfg) throw new RangeError(`no hex density config for resolution ${res}`);
-    const parents = new Set<string>();
+    const next = new Set<string>();
     for (const cell of level) {
-      const parent = parentOrNull(cell, res);
+      const parent = parentOf(cell, res);
       if (parent === null) continue;
       const count = clipped.get(cell) ?? 0;
       // Helium adds the child's clipped count to both maps ("not sure if required", but removing
@@ -65,15 +98,15 @@ function reduce(cells: readonly string[], config: ReadonlyMap<number, HexResConf
       // also makes the neighbour test below independent of the order parents are clipped in.
       bump(unclipped, parent, count);
       bump(clipped, parent, count);
-      parents.add(parent);
+      next.add(parent);
     }
-    for (const parent of parents) {
+    for (const parent of next) {
       let occupied = 0;
-      for (const h of h3.gridDisk(parent, 1)) if ((clipped.get(h) ?? 0) >= cfg.target) occupied++;
+      for (const h of diskOf(parent)) if ((clipped.get(h) ?? 0) >= cfg.target) occupied++;
       const limit = Math.min(cfg.max, cfg.target * (Math.max(occupied - cfg.neighbors, 0) + 1));
       clipped.set(parent, Math.min(limit, unclipped.get(parent) ?? 0));
     }
-    level = [...parents];
+    level = [...next];
   }
   return { clipped, unclipped, asserted };
 }
@@ -81,21 +114,33 @@ function reduce(cells: readonly string[], config: ReadonlyMap<number, HexResConf
 /** Scale per asserted cell: Π over res 13…4 of clipped/unclipped of the cell's parent, 4 dp. */
 export function computeHexDensity(cells: readonly string[], config: ReadonlyMap<number, HexResConfig> = HIP104_RES_CONFIG): HexDensityMap {
   const { clipped, unclipped, asserted } = reduce(cells, config);
-  const out = new Map<string, Dec>();
-  for (const cell of asserted) {
-    if (out.has(cell)) continue;
-    let scale: Dec = ONE;
-    for (const res of SCALING_RES) {
-      const parent = parentOrNull(cell, res);
-      if (parent === null) continue;
-      const u = unclipped.get(parent);
-      const c = clipped.get(parent);
-      if (u === undefined || c === undefined) continue;
-      scale = mul(scale, div(dec(c, SCALING_PRECISION), dec(u, SCALING_PRECISION)));
+  const known = new Set(asserted);
+  const scales = new Map<string, Dec>();
+  const scaleOf = (cell: string): Dec | undefined => {
+    if (!known.has(cell)) return undefined;
+    let scale = scales.get(cell);
+    if (scale === undefined) {
+      let product: Dec = ONE;
+      for (const res of SCALING_RES) {
+        const parent = parentOf(cell, res);
+        if (parent === null) continue;
+        const u = unclipped.get(parent);
+        const c = clipped.get(parent);
+        if (u === undefined || c === undefined) continue;
+        product = mul(product, div(dec(c, SCALING_PRECISION), dec(u, SCALING_PRECISION)));
+      }
+      scale = roundDp(product, SCALING_PRECISION);
+      scales.set(cell, scale);
     }
-    out.set(cell, roundDp(scale, SCALING_PRECISION));
-  }
-  return out;
+    return scale;
+  };
+  return {
+    get: scaleOf,
+    has: (cell) => known.has(cell),
+    *entries() {
+      for (const cell of known) yield [cell, scaleOf(cell)!];
+    },
+  };
 }
 
 /** The beaconer's scale, or the 0.2 default when its cell is not in the map. */

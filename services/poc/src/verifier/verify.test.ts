@@ -22,7 +22,7 @@ function baseWorld(): World {
 }
 
 interface Case {
-  name: string;
+  name?: string;
   /** Changes to the base world before the beacon is built. */
   setup?: (w: World) => void;
   beacon?: (w: World) => BeaconIn;
@@ -244,14 +244,15 @@ describe('state updates (spec/poc-replay.md "Semantics")', () => {
     expect(result.stateUpdates).toContainEqual({ kind: 'last_witness', address: addressOf('W3'), atMs: at + 200 });
   });
 
-  it.each([
-    ['gateway_not_found', { beacon: (w: World) => w.beacon('stranger') }, []],
-    ['not_asserted', { setup: (w: World) => void w.hotspot('B', { location: null }) }, []],
-    ['irregular_interval', { setup: (w: World) => w.state.apply([{ kind: 'last_beacon', address: B, atMs: at - 1000 }]) }, ['last_beacon']],
-    ['entropy_expired', { beacon: (w: World) => w.beacon('B', { receivedMs: T0_MS + 200_000 }) }, ['last_beacon']],
-    ['stale', { beacon: (w: World) => w.beacon('B', { entropy: { data: new Uint8Array(32), timestamp: T0_S, version: 0 } }) }, []],
-  ] as const)('%s beacon updates %j', async (_, c, kinds) => {
-    const { result } = await run(c as Case);
+  const updateCases: [string, Case, string[]][] = [
+    ['gateway_not_found', { beacon: (w) => w.beacon('stranger') }, []],
+    ['not_asserted', { setup: (w) => void w.hotspot('B', { location: null }) }, []],
+    ['irregular_interval', { setup: (w) => w.state.apply([{ kind: 'last_beacon', address: B, atMs: at - 1000 }]) }, ['last_beacon']],
+    ['entropy_expired', { beacon: (w) => w.beacon('B', { receivedMs: T0_MS + 200_000 }) }, ['last_beacon']],
+    ['stale', { beacon: (w) => w.beacon('B', { entropy: { data: new Uint8Array(32), timestamp: T0_S, version: 0 } }) }, []],
+  ];
+  it.each(updateCases)('%s beacon updates %j', async (_, c, kinds) => {
+    const { result } = await run(c);
     expect(result.stateUpdates.map((u) => u.kind)).toEqual(kinds);
   });
 
