@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
+import { ConfigInvalid, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { createEntropyPublisher, type EntropySource } from './entropy.ts';
 import { createPocRunner, type RunnerStats } from './live/runner.ts';
@@ -13,6 +13,8 @@ export interface PocConfig {
   batchSize: number;
   staleAfterMs: number;
   adminToken: string | undefined;
+  denylistFile: string | undefined;
+  denylistMode: 'fail-open' | 'fail-closed';
 }
 
 /** POC_* settings from the environment (README "Configuration"). */
@@ -26,7 +28,14 @@ export function loadPocConfig(env: Record<string, string | undefined> = process.
     batchSize: envInt(env, 'POC_BATCH', 2000, { min: 1, max: 50_000 }),
     staleAfterMs: envInt(env, 'POC_STALE_AFTER_S', 45 * 60, { min: 1 }) * 1000,
     adminToken: envString(env, 'ADMIN_TOKEN'),
+    denylistFile: envString(env, 'POC_DENYLIST_FILE'),
+    denylistMode: denylistMode(envString(env, 'POC_DENYLIST_MODE', 'fail-open')),
   });
+}
+
+function denylistMode(v: string): 'fail-open' | 'fail-closed' {
+  if (v !== 'fail-open' && v !== 'fail-closed') throw ConfigInvalid(`POC_DENYLIST_MODE=${v}: use fail-open or fail-closed`, { setting: 'POC_DENYLIST_MODE' });
+  return v;
 }
 
 export interface PocDeps {
@@ -52,6 +61,7 @@ export function createPoc(deps: PocDeps, config: Readonly<PocConfig>): Poc {
   const entropy = createEntropyPublisher({ db: deps.db, clock: deps.clock, log: deps.log, source: deps.entropySource, publish: deps.publish }, config.entropyIntervalMs);
   const runner = createPocRunner({ db: deps.db, clock: deps.clock, log: deps.log }, {
     rulesetName: config.ruleset, ruleset: rulesetByName(config.ruleset), intervalMs: config.verifyIntervalMs, batchSize: config.batchSize, staleAfterMs: config.staleAfterMs,
+    denylistFile: config.denylistFile, denylistMode: config.denylistMode,
   });
   return {
     name: 'poc',

@@ -8,6 +8,7 @@ import type { Ruleset } from '../verifier/checks.ts';
 import type { PocResult, ReportIn, StateUpdate, WitnessIn, WitnessVerdict } from '../verifier/types.ts';
 import { ENTROPY_LIFESPAN_S } from '../verifier/constants.ts';
 import { StoreFeed } from './feed.ts';
+import { syncDenylistFile } from './denylist-file.ts';
 
 export interface RunnerConfig {
   rulesetName: string;
@@ -18,6 +19,10 @@ export interface RunnerConfig {
   batchSize: number;
   /** Beacons with unknown entropy and orphan witnesses older than this are judged `stale`. */
   staleAfterMs: number;
+  /** The operator's denylist file (JSON), re-read when it changes. */
+  denylistFile?: string | undefined;
+  /** fail-closed: while the file cannot be read, every key and edge is denied (Helium's choice). */
+  denylistMode?: 'fail-open' | 'fail-closed';
 }
 
 export interface RunnerStats {
@@ -55,7 +60,23 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
   }
 
   /** One pass: every ready beacon (in batches), then the stale sweep. Returns PoCs judged. */
+  let denylistMtime: number | null = null;
+  async function syncDenylist(): Promise<void> {
+    if (!config.denylistFile) return;
+    const f = await ensureFeed();
+    try {
+      denylistMtime = await syncDenylistFile(deps.db, config.denylistFile, denylistMtime);
+      f.state.denyEverything(null);
+    } catch (err) {
+      denylistMtime = null;
+      const closed = config.denylistMode === 'fail-closed';
+      f.state.denyEverything(closed ? 'denylist-unavailable' : null);
+      deps.log.error({ err: (err as Error).message, file: config.denylistFile, failClosed: closed }, 'poc.denylist.unavailable');
+    }
+  }
+
   async function pass(): Promise<number> {
+    await syncDenylist();
     let judged = 0;
     for (;;) {
       const n = await batch();

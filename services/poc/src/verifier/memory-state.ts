@@ -29,6 +29,7 @@ export class InMemoryPocState implements PocState, PocFeed {
   private readonly lastBww = new Map<string, number>();
   private readonly deniedKeys = new Map<string, string>();
   private readonly deniedEdges = new Map<string, string>();
+  private denyAllTag: string | null = null;
 
   private readonly members = new Map<string, string>();
   private cells: readonly string[] = [];
@@ -74,6 +75,15 @@ export class InMemoryPocState implements PocState, PocFeed {
   clearDenylist(): void {
     this.deniedKeys.clear();
     this.deniedEdges.clear();
+    this.denyAllTag = null;
+  }
+
+  /**
+   * Fail-closed: while the operator's denylist could not be loaded, every key and edge is denied
+   * (Helium's behaviour without a filter). `null` lifts it.
+   */
+  denyEverything(tag: string | null): void {
+    this.denyAllTag = tag;
   }
 
   // ---- PocState ----
@@ -108,11 +118,13 @@ export class InMemoryPocState implements PocState, PocFeed {
   }
 
   denied(address: string): DenyHit | null {
+    if (this.denyAllTag !== null) return { tag: this.denyAllTag };
     const tag = this.deniedKeys.get(address);
     return tag === undefined ? null : { tag };
   }
 
   deniedEdge(a: string, b: string): DenyHit | null {
+    if (this.denyAllTag !== null) return { tag: this.denyAllTag };
     const tag = this.deniedEdges.get(edgeKey(a, b));
     return tag === undefined ? null : { tag };
   }
