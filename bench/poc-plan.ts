@@ -53,16 +53,20 @@ export function planDay(opts: { hotspots: number; beaconsPerDay: number; witness
       beacons.push({ h, local, remote: entropy.data, data: derived.data, frequency: derived.frequency, datarate: derived.datarateValue, txPower: derived.conductedPower, atMs: beaconAt });
       const me = hotspots[h]!;
       const [bi, bj] = bucketOf(me.lat, me.lng).split(':').map(Number) as [number, number];
+      // Random neighbours 0.5–15 km away from the 3 × 3 buckets around (sampling, not sorting:
+      // 160,000 beacons would otherwise sort a thousand candidates each).
+      const pool: number[] = [];
+      for (let di = -1; di <= 1; di++) for (let dj = -1; dj <= 1; dj++) pool.push(...(buckets.get(`${bi + di}:${bj + dj}`) ?? []));
       const near: { i: number; d: number }[] = [];
-      for (let di = -1; di <= 1; di++) for (let dj = -1; dj <= 1; dj++) {
-        for (const i of buckets.get(`${bi + di}:${bj + dj}`) ?? []) {
-          if (i === h) continue;
-          const d = h3.greatCircleDistance([me.lat, me.lng], [hotspots[i]!.lat, hotspots[i]!.lng], 'm');
-          if (d > 500 && d < 15_000) near.push({ i, d });
-        }
+      const picked = new Set<number>([h]);
+      for (let tries = 0; near.length < opts.witnesses && tries < opts.witnesses * 20 && pool.length > 0; tries++) {
+        const i = pool[Math.floor(rnd() * pool.length)]!;
+        if (picked.has(i)) continue;
+        picked.add(i);
+        const d = h3.greatCircleDistance([me.lat, me.lng], [hotspots[i]!.lat, hotspots[i]!.lng], 'm');
+        if (d > 500 && d < 15_000) near.push({ i, d });
       }
-      near.sort(() => rnd() - 0.5);
-      for (const n of near.slice(0, opts.witnesses)) {
+      for (const n of near) {
         // Free space at this distance, then 10–40 dB of real-world loss below it.
         const fspl = 20 * Math.log10((4 * Math.PI * n.d * derived.frequency) / 2.998e8);
         const rssi = derived.conductedPower + 6 - fspl - 10 - rnd() * 30;

@@ -79,17 +79,19 @@ export async function run(argv: string[]): Promise<number> {
   };
   const memState = new InMemoryPocState();
   await seedState(memState);
-  const byData = new Map<string, WitnessIn[]>();
+  // Witness indices by payload; decoded when their beacon is judged (1.6 M decoded reports at once would not fit).
+  const byData = new Map<string, number[]>();
   plan.witnesses.forEach((w, i) => {
     const k = bytesToHex(w.data);
-    (byData.get(k) ?? byData.set(k, []).get(k)!).push(toReportIn('witness', signed.witnesses[i]!, w.atMs));
+    (byData.get(k) ?? byData.set(k, []).get(k)!).push(i);
   });
   const order = plan.beacons.map((b, i) => ({ b, i })).sort((x, y) => x.b.atMs - y.b.atMs);
   t = performance.now();
   let memWitnesses = 0;
   let memValid = 0;
   for (const { b, i } of order) {
-    const r = await verifyAndApply(toReportIn('beacon', signed.beacons[i]!, b.atMs), byData.get(bytesToHex(b.data)) ?? [], memState, rules);
+    const ws: WitnessIn[] = (byData.get(bytesToHex(b.data)) ?? []).map((j) => toReportIn('witness', signed.witnesses[j]!, plan.witnesses[j]!.atMs));
+    const r = await verifyAndApply(toReportIn('beacon', signed.beacons[i]!, b.atMs), ws, memState, rules);
     memWitnesses += r.witnessVerdicts.length;
     memValid += r.witnessVerdicts.filter((w) => w.valid).length;
   }
