@@ -2,13 +2,10 @@
 // (auth, verify, batched durable write, PUBACK after commit), and the same corpus relayed by this
 // machine's Mosquitto to a subscriber that only counts (the ceiling), in one run.
 import type { Worker } from 'node:worker_threads';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchDatabaseUrl, openBenchStore } from './store.ts';
 import cliProgress from 'cli-progress';
 import mqtt from 'mqtt';
-import { openDb, migrate, type Db } from '@hexlight/store';
 import { silentLogger, startTsWorker, systemClock } from '@hexlight/kit';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
 
@@ -29,7 +26,7 @@ export async function run(argv: string[]): Promise<number> {
   const hotspots = Number(values.hotspots);
   const per = Number(values.per);
   const window = Number(values.window);
-  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const pgUrl = benchDatabaseUrl();
   const storeKind = values.store ?? (pgUrl ? 'pg' : 'pglite');
   const total = hotspots * per;
   console.log(`bench ingest: ${total.toLocaleString()} pre-signed reports from ${hotspots} hotspot connections, QoS 1, window ${window}/connection, store ${storeKind}`);
@@ -53,21 +50,7 @@ export async function run(argv: string[]): Promise<number> {
   });
 
   // The system under test.
-  let db: Db;
-  let cleanup: () => Promise<void>;
-  if (storeKind === 'pg') {
-    if (!pgUrl) throw new Error('--store pg needs BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL');
-    const schema = `bench_${Date.now()}`;
-    const admin = await openDb({ url: pgUrl });
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    db = await openDb({ url: pgUrl, schema });
-    cleanup = async () => { await db.close(); await admin.query(`DROP SCHEMA ${schema} CASCADE`); await admin.close(); };
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'hexlight-bench-'));
-    db = await openDb({ dataDir: dir });
-    cleanup = async () => { await db.close(); await rm(dir, { recursive: true, force: true }); };
-  }
-  await migrate(db);
+  const { db, cleanup } = await openBenchStore(storeKind, 'ingest');
   await db.query(
     `INSERT INTO hotspots (address, key_binary, owner, onboarded_at) SELECT a, k, 'bench', now() FROM unnest($1::text[], $2::bytea[]) AS t(a, k)`,
     [generated.addresses, generated.keyBinaries],

@@ -1,12 +1,9 @@
 // `npm run bench -- poc`: a synthetic day of a 40,000-hotspot network (4 beacons per hotspot,
 // ~10 witnesses each) verified from the store by the live runner, with every store read and
 // write; the baseline in the same run is the same day through the verifier alone, in memory.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchDatabaseUrl, openBenchStore } from './store.ts';
 import cliProgress from 'cli-progress';
-import { openDb, migrate, type Db } from '@hexlight/store';
 import { ManualClock, silentLogger, startTsWorker } from '@hexlight/kit';
 import { bytesToHex, reportId } from '@hexlight/protocol';
 import { createPocRunner, InMemoryPocState, rulesetByName, toReportIn, verifyAndApply, type WitnessIn } from '@hexlight/poc';
@@ -24,7 +21,7 @@ export async function run(argv: string[]): Promise<number> {
       batch: { type: 'string', default: '2000' },
     },
   });
-  const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  const pgUrl = benchDatabaseUrl();
   const storeKind = values.store ?? (pgUrl ? 'pg' : 'pglite');
   const dayStart = Date.UTC(2026, 0, 5);
   const bar = new cliProgress.SingleBar({ format: '  {phase} [{bar}] {value}/{total}', hideCursor: true }, cliProgress.Presets.shades_classic);
@@ -99,22 +96,8 @@ export async function run(argv: string[]): Promise<number> {
   console.log(`  baseline (verifier alone, in memory): ${memWitnesses} witnesses in ${memSeconds.toFixed(1)} s = ${(memWitnesses / memSeconds).toFixed(0)}/s (${memValid} valid)`);
 
   // ---- the store ----
-  let db: Db;
-  let cleanup: () => Promise<void>;
-  if (storeKind === 'pg') {
-    if (!pgUrl) throw new Error('--store pg needs BENCH_DATABASE_URL, TEST_DATABASE_URL or DATABASE_URL');
-    const schema = `bench_poc_${Date.now()}`;
-    const admin = await openDb({ url: pgUrl });
-    await admin.query(`CREATE SCHEMA ${schema}`);
-    db = await openDb({ url: pgUrl, schema });
-    cleanup = async () => { await db.close(); await admin.query(`DROP SCHEMA ${schema} CASCADE`); await admin.close(); };
-  } else {
-    const dir = await mkdtemp(join(tmpdir(), 'hexlight-bench-poc-'));
-    db = await openDb({ dataDir: dir });
-    cleanup = async () => { await db.close(); await rm(dir, { recursive: true, force: true }); };
-  }
+  const { db, cleanup } = await openBenchStore(storeKind, 'poc');
   try {
-    await migrate(db);
     t = performance.now();
     const yesterday = new Date(dayStart - 86_400_000);
     await db.query(`INSERT INTO hotspots (address, key_binary, owner, onboarded_at, location, region, gain, elevation, asserted_at, assert_nonce)
