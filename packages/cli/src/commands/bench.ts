@@ -1,5 +1,6 @@
 const BENCHES: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   ingest: () => import('../../../../bench/ingest.ts'),
+  poc: () => import('../../../../bench/poc.ts'),
 };
 
 /** `hexlight bench <name>`: benchmarks print their figures and the baseline they compare with. */
