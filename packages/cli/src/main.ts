@@ -9,7 +9,9 @@ const USAGE = `hexlight <command> [options]
   keys               generate a hotspot key, print its address (and save it with --out FILE)
   sim                run a fleet of simulated hotspots against a running network
   bench <name>       run a benchmark (ingest)
+  poc                the PoC service alone (entropy, verifier, owner API)
   poc replay         verify a recorded PoC event stream offline (--rules, --in, --out)
+  poc export         write a stored period as replay input (--from, --to, --out)
 
 Configuration comes from environment variables; see the README's configuration table.`;
 

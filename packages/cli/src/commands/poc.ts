@@ -1,7 +1,17 @@
+import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { DEFAULT_RULESET, RULESET_NAMES, runReplay } from '@hexlight/poc';
+import { connectAsync } from 'mqtt';
+import { createLogger, envString, systemClock } from '@hexlight/kit';
+import { chainEntropySource, createPoc, DEFAULT_RULESET, exportReplayEvents, loadPocConfig, RULESET_NAMES, runReplay } from '@hexlight/poc';
+import { createInProcessChain, createRpcChain } from '@hexlight/chain';
+import { openStore, onShutdown } from '../runtime.ts';
+import { serveHttp } from '../http.ts';
 
-const USAGE = `hexlight poc replay --rules <${RULESET_NAMES.join('|')}> --in <events.jsonl> --out <verdicts.jsonl | -> [--explain]
+const USAGE = `hexlight poc                 the PoC service alone: entropy, live verifier, owner API
+                             (DATABASE_URL, POC_BROKER_URL=mqtt://user:pass@host:port, SOLANA_RPC_URL or the in-process ledger)
+hexlight poc export --from <ISO time> --to <ISO time> --out <events.jsonl>
+                             write a stored period as replay input
+hexlight poc replay --rules <${RULESET_NAMES.join('|')}> --in <events.jsonl> --out <verdicts.jsonl | -> [--explain]
 
   Verifies a recorded stream of PoC reports offline (spec/poc-replay.md).
   --rules     ruleset (default ${DEFAULT_RULESET}; helium = Helium's last production verifier)
@@ -18,6 +28,8 @@ export async function run(argv: string[]): Promise<number> {
     console.log(USAGE);
     return 0;
   }
+  if (sub === undefined || sub === 'serve') return serve();
+  if (sub === 'export') return exportPeriod(rest);
   if (sub !== 'replay') {
     console.error(sub ? `hexlight poc: unknown subcommand "${sub}"\n\n${USAGE}` : USAGE);
     return 2;
@@ -53,4 +65,50 @@ export async function run(argv: string[]): Promise<number> {
     explain: values.explain ?? false,
     stderr: (text) => process.stderr.write(text),
   });
+}
+
+/** The PoC service alone, against shared infrastructure. */
+async function serve(): Promise<number> {
+  const log = createLogger('poc');
+  const store = await openStore(log);
+  const rpc = envString(process.env, 'SOLANA_RPC_URL');
+  const chain = rpc ? createRpcChain({ url: rpc, log }) : await createInProcessChain();
+  const brokerUrl = envString(process.env, 'POC_BROKER_URL', 'mqtt://127.0.0.1:1883');
+  const mqtt = await connectAsync(brokerUrl, { clientId: `poc-${process.pid}`, protocolVersion: 5, reconnectPeriod: 1000 });
+  const poc = createPoc({
+    db: store.db, clock: systemClock, log, entropySource: chainEntropySource(chain),
+    publish: async (topic, payload, opts) => { await mqtt.publishAsync(topic, payload, opts); },
+  }, loadPocConfig());
+  await poc.start();
+  const http = await serveHttp([poc.routes], log);
+  console.log(JSON.stringify({ event: 'ready', service: 'poc', http_port: http.port, store: store.description, chain: chain.kind }));
+  await onShutdown(async () => {
+    await http.close();
+    await poc.stop();
+    await mqtt.endAsync();
+    await chain.close();
+    await store.db.close();
+  }, log);
+  return 0;
+}
+
+/** `hexlight poc export`: a stored period as `poc replay` input. */
+async function exportPeriod(argv: string[]): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } } });
+  const fromMs = Date.parse(values.from ?? '');
+  const toMs = Date.parse(values.to ?? '');
+  if (!values.out || Number.isNaN(fromMs) || Number.isNaN(toMs) || toMs <= fromMs) {
+    console.error(`hexlight poc export: --from and --to must be ISO times (from < to) and --out a file\n\n${USAGE}`);
+    return 2;
+  }
+  const log = createLogger('poc-export', 'warn');
+  const store = await openStore(log);
+  try {
+    const lines = await exportReplayEvents(store.db, { fromMs, toMs });
+    await writeFile(values.out, lines.map((l) => `${l}\n`).join(''));
+    console.error(`wrote ${lines.length} events to ${values.out}`);
+  } finally {
+    await store.db.close();
+  }
+  return 0;
 }
