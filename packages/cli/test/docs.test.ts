@@ -7,6 +7,7 @@ import '@hexlight/store';
 import '@hexlight/poc';
 import '@hexlight/hotspot-sim';
 import '@hexlight/chain';
+import '@hexlight/rewards';
 
 const README = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
 
