@@ -1,1 +1,2 @@
 export * from './epoch/index.ts';
+export * from './ledger/index.ts';
