@@ -3,17 +3,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { benchSeed } from './keys.ts';
 import { encodeSignedReport, hotspotKeyFromSeed, hotspotTopic, makeConnectPassword, type HotspotKey } from '@hexlight/protocol';
 
 const { hotspots, perHotspot } = workerData as { hotspots: number; perHotspot: number };
 const port = parentPort!;
-
-export function benchSeed(i: number): Uint8Array {
-  const seed = new Uint8Array(32);
-  new DataView(seed.buffer).setUint32(0, i + 1);
-  seed[31] = 0x42;
-  return seed;
-}
 
 const keys: HotspotKey[] = [];
 const corpus: { topic: string; payload: Buffer }[][] = [];
@@ -22,7 +16,7 @@ function generate(): void {
   let made = 0;
   const start = Date.now();
   for (let h = 0; h < hotspots; h++) {
-    const key = hotspotKeyFromSeed(benchSeed(h));
+    const key = hotspotKeyFromSeed(benchSeed(h, 0x42));
     keys.push(key);
     const msgs: { topic: string; payload: Buffer }[] = [];
     for (let j = 0; j < perHotspot; j++) {

@@ -1,14 +1,9 @@
 import * as h3 from 'h3-js';
 import { randomBytes } from 'node:crypto';
+import { benchSeed } from './keys.ts';
 import { deriveBeacon, hotspotKeyFromSeed, type HotspotKey } from '@hexlight/protocol';
 
-/** Deterministic hotspot keys for benchmarks. */
-export function benchSeed(i: number): Uint8Array {
-  const seed = new Uint8Array(32);
-  new DataView(seed.buffer).setUint32(0, i + 1);
-  seed[31] = 0x50;
-  return seed;
-}
+export const POC_BENCH_SALT = 0x50;
 
 export interface PlannedHotspot { key: HotspotKey; lat: number; lng: number; cell: string }
 export interface PlannedBeacon { h: number; local: Uint8Array; remote: Uint8Array; data: Uint8Array; frequency: number; datarate: number; txPower: number; atMs: number }
@@ -35,7 +30,7 @@ export function planDay(opts: { hotspots: number; beaconsPerDay: number; witness
   for (let i = 0; i < opts.hotspots; i++) {
     const lat = 51.6 + rnd() * 1.35;
     const lng = 4.2 + rnd() * 2.2;
-    hotspots.push({ key: hotspotKeyFromSeed(benchSeed(i)), lat, lng, cell: h3.latLngToCell(lat, lng, 12) });
+    hotspots.push({ key: hotspotKeyFromSeed(benchSeed(i, POC_BENCH_SALT)), lat, lng, cell: h3.latLngToCell(lat, lng, 12) });
     const b = bucketOf(lat, lng);
     (buckets.get(b) ?? buckets.set(b, []).get(b)!).push(i);
   }

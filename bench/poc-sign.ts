@@ -1,7 +1,8 @@
 // Signing worker for `bench poc`: the corpus is 1.7 M signed reports; two threads halve the wait.
 import { parentPort } from 'node:worker_threads';
 import { encodeSignedReport, hotspotKeyFromSeed } from '@hexlight/protocol';
-import { benchSeed } from './poc-plan.ts';
+import { benchSeed } from './keys.ts';
+import { POC_BENCH_SALT } from './poc-plan.ts';
 
 interface Job {
   beacons: { h: number; local: Uint8Array; remote: Uint8Array; data: Uint8Array; frequency: number; datarate: number; txPower: number; atMs: number }[];
@@ -11,7 +12,7 @@ interface Job {
 const keys = new Map<number, ReturnType<typeof hotspotKeyFromSeed>>();
 const key = (h: number) => {
   let k = keys.get(h);
-  if (!k) keys.set(h, (k = hotspotKeyFromSeed(benchSeed(h))));
+  if (!k) keys.set(h, (k = hotspotKeyFromSeed(benchSeed(h, POC_BENCH_SALT))));
   return k;
 };
 

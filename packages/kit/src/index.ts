@@ -6,3 +6,4 @@ export * from './lifecycle.ts';
 export * from './http.ts';
 export * from './net.ts';
 export * from './worker.ts';
+export * from './random.ts';

@@ -3,12 +3,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { timingSafeEqual } from 'node:crypto';
 import { defineError, type Clock } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
-import { isValidAddress } from '@hexlight/protocol';
+import { InvalidAddress, isValidAddress } from '@hexlight/protocol';
 
 export const PocNotFound = defineError('POC_NOT_FOUND', 'no PoC with this id has been verified', { httpStatus: 404 });
 export const AdminUnauthorized = defineError('ADMIN_UNAUTHORIZED', 'admin credentials missing or wrong', { httpStatus: 401 });
 export const AdminDisabled = defineError('ADMIN_DISABLED', 'the admin API is off (set ADMIN_TOKEN)', { httpStatus: 403 });
-export const InvalidHotspotAddress = defineError('INVALID_ADDRESS', 'invalid hotspot address', { httpStatus: 400 });
 
 const Err = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
 const Address = Type.String({ minLength: 20, maxLength: 64, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' });
@@ -61,7 +60,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
       },
     }, async (req) => {
       const { address } = req.params as Static<typeof Params>;
-      if (!isValidAddress(address)) throw InvalidHotspotAddress();
+      if (!isValidAddress(address)) throw InvalidAddress();
       const q = req.query as { limit?: number; before?: string };
       const before = q.before ? new Date(q.before) : new Date(deps.clock.now() + 86_400_000);
       const limit = q.limit ?? 50;
@@ -88,7 +87,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
       },
     }, async (req) => {
       const { address } = req.params as Static<typeof Params>;
-      if (!isValidAddress(address)) throw InvalidHotspotAddress();
+      if (!isValidAddress(address)) throw InvalidAddress();
       const hours = (req.query as { hours?: number }).hours ?? 24;
       const to = new Date(deps.clock.now());
       const from = new Date(to.getTime() - hours * 3_600_000);
@@ -138,7 +137,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
     }, async (req, reply) => {
       const body = req.body as { address?: string; a?: string; b?: string; tag: string };
       const now = new Date(deps.clock.now());
-      for (const addr of [body.address, body.a, body.b]) if (addr !== undefined && !isValidAddress(addr)) throw InvalidHotspotAddress(undefined, { address: addr });
+      for (const addr of [body.address, body.a, body.b]) if (addr !== undefined && !isValidAddress(addr)) throw InvalidAddress(undefined, { address: addr });
       if (body.address) {
         await deps.db.query(`INSERT INTO denylist_keys (address, tag, added_at) VALUES ($1, $2, $3) ON CONFLICT (address) DO UPDATE SET tag = EXCLUDED.tag, added_at = EXCLUDED.added_at`, [body.address, body.tag, now]);
       } else {

@@ -11,17 +11,7 @@ import type { BeaconIn, EntropyRecord, HotspotMeta, WitnessIn } from './verifier
 // Builders for tests: real keys, real signed payloads (encodeSignedReport), real beacons
 // (deriveBeacon), placed on real H3 cells around Lisbon. Not exported from the package.
 
-/** mulberry32: a seeded generator, so property tests are reproducible. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom } from '@hexlight/kit';
 
 /** 2025-05-26 07:00:00 UTC, the start of a 6-h window; entropy timestamps are in seconds. */
 export const T0_MS = Date.UTC(2025, 4, 26, 7, 0, 0);

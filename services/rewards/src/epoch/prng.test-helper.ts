@@ -1,14 +1,5 @@
-// Seeded PRNG for the property tests (mulberry32): same seed, same cases, on every machine.
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Helpers for the property tests over the kit's seeded generator: same seed, same cases.
+export { seededRandom as mulberry32 } from '@hexlight/kit';
 
 export function randInt(rng: () => number, lo: number, hi: number): number {
   return lo + Math.floor(rng() * (hi - lo + 1));

@@ -1,5 +1,5 @@
 import type { Queryable } from '@hexlight/store';
-import { compareAddress, type EpochManifest, type EpochRewards, type HotspotReward } from '../epoch/index.ts';
+import { compareAddress, type EpochManifest, type EpochRewards, type HotspotReward, type Pools } from '../epoch/index.ts';
 
 /** The computation's manifest plus the pool arithmetic before allocation, all amounts as decimal text. */
 export interface StoredManifest extends EpochManifest {
@@ -33,14 +33,7 @@ export interface ClosedEpoch {
   readonly closedAtMs: number;
   readonly emission: bigint;
   /** What each pool distributed: beacon and witness include the unused data pool, data is capped. */
-  readonly pools: {
-    readonly beacon: bigint;
-    readonly witness: bigint;
-    readonly data: bigint;
-    readonly operations: bigint;
-    readonly oracles: bigint;
-    readonly treasury: bigint;
-  };
+  readonly pools: Pools;
   readonly unallocated: { readonly beacon: bigint; readonly witness: bigint; readonly data: bigint };
   readonly manifest: StoredManifest;
   /** Ascending by address (code-unit order), as computeEpoch emits them. */
