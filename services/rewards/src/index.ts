@@ -1,3 +1,6 @@
 export * from './epoch/index.ts';
 export * from './ledger/index.ts';
 export * from './payouts/index.ts';
+export { fixedPrice, type PriceSource } from './price.ts';
+export { createRewards, DEFAULT_SCHEDULE, loadRewardsConfig, type Rewards, type RewardsConfig, type RewardsDeps, type RewardsPassResult } from './service.ts';
+export { rewardsRoutes, type RewardsRoutesDeps } from './routes.ts';
