@@ -18,6 +18,9 @@ export const ChainRpcFailed = defineError('CHAIN_RPC_FAILED', 'Solana RPC reques
 /** A builder or adapter was called with values that cannot make a valid transaction. */
 export const ChainInvalidArgument = defineError('CHAIN_INVALID_ARGUMENT', 'invalid chain request', { httpStatus: 400 });
 
+/** The in-process ledger's state file (`stateFile`) cannot be read or is not the documented JSON; nothing is started over it. */
+export const ChainStateInvalid = defineError('CHAIN_STATE_INVALID', 'in-process ledger state file is unreadable or invalid', { httpStatus: 500 });
+
 export const KeypairNotFound = defineError('KEYPAIR_NOT_FOUND', 'keypair file not found', { httpStatus: 500 });
 export const KeypairInvalid = defineError('KEYPAIR_INVALID', 'keypair file is not a solana-keygen keypair', { httpStatus: 500 });
 export const KeypairExists = defineError('KEYPAIR_EXISTS', 'keypair file already exists; refusing to overwrite it', { httpStatus: 409 });
@@ -29,6 +32,7 @@ export const CHAIN_ERROR_CODES = [
   ChainAccountNotFound.code,
   ChainRpcFailed.code,
   ChainInvalidArgument.code,
+  ChainStateInvalid.code,
   KeypairNotFound.code,
   KeypairInvalid.code,
   KeypairExists.code,

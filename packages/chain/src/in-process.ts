@@ -3,12 +3,14 @@
  * Token 3.5 and Associated Token Account 1.1 programs it ships, a funded payer, explicit block
  * advancing, and fault injection for the rewards service's crash tests.
  */
+import { resolve } from 'node:path';
 import { Keypair, PublicKey, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
 import { unpackAccount, unpackMint } from '@solana/spl-token';
 import bs58 from 'bs58';
-import type { BanksClient, ProgramTestContext } from 'solana-bankrun';
+import type { AccountInfoBytes, BanksClient, ProgramTestContext } from 'solana-bankrun';
 import { ChainAccountNotFound, ChainBlockhashNotFound, ChainInvalidArgument, ChainTxRejected, ChainUnavailable, describeTransactionError } from './errors.ts';
 import type { Chain, Commitment, LatestBlockhash, SignatureStatus } from './port.ts';
+import { readStateFile, StateFile, U64_MAX, type SavedAccount, type SavedState } from './state-file.ts';
 import { associatedTokenAddress } from './transactions.ts';
 
 /**
@@ -51,10 +53,12 @@ export interface InProcessChain extends TestLedger {
   readonly pendingFaults: readonly ChainFault[];
   /** Transactions held by `delay` faults, landing at the next block. */
   readonly heldTransactions: number;
+  /** The state file (absolute path) when the ledger persists, else undefined. */
+  readonly stateFile: string | undefined;
 }
 
 export interface InProcessChainOptions {
-  /** Fee payer to fund; default: bankrun's genesis payer (10^15 lamports). */
+  /** Fee payer to fund; default: bankrun's genesis payer (10^15 lamports). Required with `stateFile`. */
   payer?: Keypair;
   /** Lamports for `payer` when given (default 1,000 SOL). */
   payerLamports?: bigint;
@@ -64,12 +68,20 @@ export interface InProcessChainOptions {
   blockhashLifetime?: number;
   /** Let bankrun print program logs to stderr (sets RUST_LOG when unset; default false). */
   programLogs?: boolean;
+  /**
+   * Keep the ledger in this file across restarts (default: memory only). Needs `payer` (bankrun's
+   * genesis payer is new on every start). A missing file starts a fresh ledger (and funds `payer`);
+   * an unreadable or invalid one fails with CHAIN_STATE_INVALID. See the README.
+   */
+  stateFile?: string;
 }
 
 interface Landed {
   slot: bigint;
   commitment: Commitment;
   error: string | null;
+  /** Landed before a restart (restored from the state file): its blockhash is gone. */
+  restored?: true;
 }
 
 const SOL = 1_000_000_000n;
@@ -78,13 +90,50 @@ export async function createInProcessChain(opts: InProcessChainOptions = {}): Pr
   // bankrun initialises its Rust logger from RUST_LOG on start; unset, it prints every program
   // log line to stderr (10,000 payouts = 100k lines).
   process.env.RUST_LOG ??= opts.programLogs ? 'solana_runtime::message_processor::stable_log=debug' : 'error';
+  let state: StateFile | undefined;
+  let saved: SavedState | undefined;
+  if (opts.stateFile !== undefined) {
+    if (typeof opts.stateFile !== 'string' || opts.stateFile === '') throw ChainInvalidArgument('stateFile must be a non-empty path');
+    if (!opts.payer) {
+      throw ChainInvalidArgument("stateFile needs payer (the operator's keypair): bankrun's genesis payer is a new key on every start", { stateFile: opts.stateFile });
+    }
+    const path = resolve(opts.stateFile);
+    const payer = opts.payer.publicKey.toBase58();
+    saved = await readStateFile(path);
+    if (saved && saved.payer !== payer) {
+      throw ChainInvalidArgument(`ledger state file ${path} belongs to payer ${saved.payer}, not ${payer}`, { stateFile: path, saved: saved.payer, payer });
+    }
+    state = new StateFile(path, payer, saved);
+  }
   // Loaded here, not at import: production RPC deployments never load the native module.
   const { start } = await import('solana-bankrun');
   const ctx = await start([], []);
-  const ledger = new BankrunLedger(ctx, opts);
-  if (opts.payer) await ledger.fund(opts.payer.publicKey, opts.payerLamports ?? 1_000n * SOL);
+  const ledger = new BankrunLedger(ctx, opts, state);
+  const lamports = opts.payerLamports ?? 1_000n * SOL;
+  if (state) await ledger.open(saved, lamports);
+  else if (opts.payer) await ledger.fund(opts.payer.publicKey, lamports);
   return ledger;
 }
+
+/** Never saved nor restored: builtin and genesis programs, sysvars. Checked again by owner at capture. */
+const BUILTIN_KEYS = new Set([
+  SystemProgram.programId.toBase58(),
+  'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA',
+  'TokenzQdBNbLqP5VEhdkAS6EPFLC1PHnBqCXEpPxuEb',
+  'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL',
+  'ComputeBudget111111111111111111111111111111',
+  'MemoSq4gqABAXKb96qnH8TysNcWxMyWCqXgDLGmfcHr',
+  'Memo1UhkJRfHyvLMcVucJwxXeuD728EqVDDwQDxFMNo',
+]);
+/** Owners of runtime accounts (sysvars, loaders' programs); executable accounts are skipped too. */
+const RUNTIME_OWNERS = new Set([
+  'Sysvar1111111111111111111111111111111111111',
+  'NativeLoader1111111111111111111111111111111',
+  'BPFLoader1111111111111111111111111111111111',
+  'BPFLoader2111111111111111111111111111111111',
+  'BPFLoaderUpgradeab1e11111111111111111111111',
+  'LoaderV411111111111111111111111111111111111',
+]);
 
 class BankrunLedger implements InProcessChain {
   readonly kind = 'in-process' as const;
@@ -101,10 +150,16 @@ class BankrunLedger implements InProcessChain {
   private closed = false;
   /** bankrun executes concurrent transactions in parallel and fails lock conflicts with AccountInUse; a validator would queue them. */
   private tail: Promise<unknown> = Promise.resolve();
+  /**
+   * Added to bankrun's block height in everything we report: a restored ledger starts past every
+   * height (and `lastValidBlockHeight`) it reported before the restart, without producing them.
+   */
+  private heightOffset = 0n;
 
   constructor(
     private readonly ctx: ProgramTestContext,
     opts: InProcessChainOptions,
+    private readonly state?: StateFile,
   ) {
     this.client = ctx.banksClient;
     this.payer = opts.payer ?? ctx.payer;
@@ -120,6 +175,44 @@ class BankrunLedger implements InProcessChain {
 
   get heldTransactions(): number {
     return this.held.length;
+  }
+
+  get stateFile(): string | undefined {
+    return this.state?.path;
+  }
+
+  /**
+   * With a state file, before first use: restores `saved` (or funds the payer of a fresh ledger),
+   * then writes the file, so the heights it now reports survive the next restart.
+   */
+  async open(saved: SavedState | undefined, payerLamports: bigint): Promise<void> {
+    const state = this.state!;
+    if (!saved) {
+      await this.credit(this.payer.publicKey, payerLamports);
+    } else {
+      if (saved.slot + 1n > (await this.client.getSlot())) this.ctx.warpToSlot(saved.slot + 1n);
+      for (const a of saved.accounts.values()) this.ctx.setAccount(a.address, toAccountInfoBytes(a));
+      for (const [signature, s] of saved.signatures) this.landed.set(signature, { ...s, restored: true });
+      // Past every height reported and lastValidBlockHeight handed out before: the new bank knows
+      // none of those blockhashes, so every old transaction is expired for good, and reads as such.
+      const target = (saved.lastValidBlockHeight > saved.blockHeight ? saved.lastValidBlockHeight : saved.blockHeight) + 1n;
+      const bank = await this.client.getBlockHeight();
+      if (target > bank) this.heightOffset = target - bank;
+    }
+    await this.cover(await this.height());
+    await state.flush();
+  }
+
+  /**
+   * Before reporting `height` or handing out a blockhash born at it: makes sure the file's bound
+   * covers it, writing a new one (`height` + 2 lifetimes) when it does not. With blocks every
+   * 400 ms that is one write a minute, whatever else happens.
+   */
+  private async cover(height: bigint): Promise<void> {
+    const state = this.state;
+    if (!state || height + this.lifetime <= state.durableLimit) return;
+    state.setHeights({ slot: await this.client.getSlot(), blockHeight: height, lastValidBlockHeight: height + 2n * this.lifetime });
+    await state.cover(height + this.lifetime);
   }
 
   inject(fault: ChainFault): void {
@@ -141,7 +234,7 @@ class BankrunLedger implements InProcessChain {
   private async currentBlockhash(): Promise<LatestBlockhash> {
     const latest = await this.client.getLatestBlockhash();
     if (!latest) throw ChainUnavailable('bankrun returned no blockhash');
-    const height = await this.client.getBlockHeight();
+    const height = await this.height();
     const slot = await this.client.getSlot();
     const blockhash = latest[0];
     // bankrun registers a new blockhash every few ms of wall-clock time without producing a block,
@@ -151,17 +244,26 @@ class BankrunLedger implements InProcessChain {
       born = height;
       this.born.set(blockhash, born);
     }
+    await this.cover(born);
     return { blockhash, lastValidBlockHeight: born + this.lifetime, slot };
   }
 
   async blockHeight(): Promise<bigint> {
     this.enter();
-    return this.client.getBlockHeight();
+    const height = await this.height();
+    await this.cover(height);
+    return height;
   }
 
   async sendRawTransaction(bytes: Uint8Array): Promise<string> {
     this.enter();
-    return this.serial(() => this.send(bytes));
+    if (!this.state) return this.serial(() => this.send(bytes));
+    try {
+      return await this.serial(() => this.send(bytes));
+    } finally {
+      // Whatever the outcome, what landed is on disk before the caller hears of it.
+      await this.state.flush();
+    }
   }
 
   private async send(bytes: Uint8Array): Promise<string> {
@@ -175,7 +277,12 @@ class BankrunLedger implements InProcessChain {
 
     // Same order as a validator: an expired blockhash is refused before the duplicate check.
     await this.checkBlockhash(tx);
-    if (this.landed.has(signature)) return signature;
+    const landed = this.landed.get(signature);
+    if (landed?.restored) {
+      // Its blockhash died with the previous bank, and the restored height is past its expiry.
+      throw ChainBlockhashNotFound('blockhash expired (the transaction landed before the ledger restarted)', { signature, blockhash: tx.message.recentBlockhash });
+    }
+    if (landed) return signature;
     if (this.preflight) await this.simulate(tx, signature);
 
     switch (injected?.kind) {
@@ -195,12 +302,17 @@ class BankrunLedger implements InProcessChain {
 
   async signatureStatus(signature: string): Promise<SignatureStatus> {
     this.enter();
-    return this.status(signature);
+    const status = this.status(signature);
+    // A status is what callers book on: report a landing only once it is on disk.
+    if (this.state) await this.state.flush();
+    return status;
   }
 
   async signatureStatuses(signatures: readonly string[]): Promise<SignatureStatus[]> {
     this.enter();
-    return signatures.map((s) => this.status(s));
+    const statuses = signatures.map((s) => this.status(s));
+    if (this.state) await this.state.flush();
+    return statuses;
   }
 
   async tokenSupply(mint: PublicKey): Promise<bigint> {
@@ -230,12 +342,23 @@ class BankrunLedger implements InProcessChain {
   async close(): Promise<void> {
     this.closed = true;
     this.held.length = 0;
+    if (this.state) {
+      await this.tail; // sends already queued land and are saved
+      await this.state.flush();
+    }
   }
 
   async advanceBlocks(n = 1): Promise<void> {
     this.live();
     if (!Number.isInteger(n) || n < 0) throw ChainInvalidArgument(`advanceBlocks needs a non-negative integer, got ${n}`);
     for (let i = 0; i < n; i++) await this.serial(async () => this.warp((await this.client.getSlot()) + 1n));
+    if (this.state) await this.afterWarp();
+  }
+
+  /** Held transactions that landed in the closing block are saved; the new height is covered. */
+  private async afterWarp(): Promise<void> {
+    await this.state!.flush();
+    await this.cover(await this.height());
   }
 
   async warpToSlot(slot: bigint): Promise<void> {
@@ -243,18 +366,25 @@ class BankrunLedger implements InProcessChain {
     const current = await this.client.getSlot();
     if (slot <= current) throw ChainInvalidArgument(`warpToSlot(${slot}) must move forward from slot ${current}`);
     await this.serial(() => this.warp(slot));
+    if (this.state) await this.afterWarp();
   }
 
   async expireBlockhash(lastValidBlockHeight?: bigint): Promise<void> {
     this.live();
     const target = lastValidBlockHeight ?? (await this.currentBlockhash()).lastValidBlockHeight;
-    const height = await this.client.getBlockHeight();
+    const height = await this.height();
     if (height > target) return;
     await this.advanceBlocks(Number(target - height + 1n));
   }
 
   async fund(address: PublicKey, lamports: bigint): Promise<void> {
     this.live();
+    if (!this.state) return this.credit(address, lamports);
+    await this.serial(() => this.credit(address, lamports)); // no transaction runs between the change and its capture
+    await this.state.flush();
+  }
+
+  private async credit(address: PublicKey, lamports: bigint): Promise<void> {
     const existing = await this.client.getAccount(address);
     if (existing && (!existing.owner.equals(SystemProgram.programId) || existing.data.length > 0)) {
       throw ChainInvalidArgument(`fund: ${address.toBase58()} is not a plain system account`);
@@ -262,6 +392,49 @@ class BankrunLedger implements InProcessChain {
     const total = BigInt(existing?.lamports ?? 0) + lamports;
     if (total > BigInt(Number.MAX_SAFE_INTEGER)) throw ChainInvalidArgument('fund: balance would exceed 2^53 lamports');
     this.ctx.setAccount(address, { lamports: Number(total), data: new Uint8Array(0), owner: SystemProgram.programId, executable: false });
+    if (this.state) this.state.putAccounts(await this.capture([address]));
+  }
+
+  private async height(): Promise<bigint> {
+    return (await this.client.getBlockHeight()) + this.heightOffset;
+  }
+
+  /**
+   * Reads accounts as they are now, for the state file; builtin programs and sysvars are left out.
+   * Runs inside `serial` (no transaction executes meanwhile); the caller applies the result in one
+   * synchronous step, so a save never holds half of a transaction.
+   */
+  private async capture(keys: readonly PublicKey[]): Promise<Array<readonly [string, SavedAccount | null]>> {
+    const wanted = new Map<string, PublicKey>();
+    for (const key of keys) {
+      const address = key.toBase58();
+      if (!BUILTIN_KEYS.has(address) && !address.startsWith('Sysvar')) wanted.set(address, key);
+    }
+    const entries = [...wanted];
+    const infos = await Promise.all(entries.map(([, key]) => this.client.getAccount(key)));
+    const out: Array<readonly [string, SavedAccount | null]> = [];
+    for (let i = 0; i < entries.length; i++) {
+      const [address, key] = entries[i]!;
+      const info = infos[i];
+      if (!info) {
+        out.push([address, null]);
+        continue;
+      }
+      if (info.executable || RUNTIME_OWNERS.has(info.owner.toBase58())) continue;
+      out.push([
+        address,
+        {
+          // bankrun hands both out as JS numbers: exact lamports come from getBalance, and a rent
+          // epoch that rounded to 2^64 is u64::MAX (rent-exempt accounts).
+          lamports: Number.isSafeInteger(info.lamports) ? BigInt(info.lamports) : await this.client.getBalance(key),
+          owner: info.owner,
+          executable: info.executable,
+          rentEpoch: info.rentEpoch === undefined ? 0n : info.rentEpoch >= 2 ** 64 ? U64_MAX : BigInt(info.rentEpoch),
+          data: info.data,
+        },
+      ]);
+    }
+    return out;
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -279,15 +452,16 @@ class BankrunLedger implements InProcessChain {
     }
     this.ctx.warpToSlot(slot);
     const latest = await this.client.getLatestBlockhash();
-    const height = await this.client.getBlockHeight();
+    const height = await this.height();
     if (latest) this.born.set(latest[0], height);
     for (const [hash, born] of this.born) if (born + 2n * this.lifetime < height) this.born.delete(hash);
+    this.state?.setHeights({ slot, blockHeight: height, lastValidBlockHeight: height + this.lifetime });
   }
 
   private async checkBlockhash(tx: VersionedTransaction): Promise<void> {
     const born = this.born.get(tx.message.recentBlockhash);
     if (born === undefined) return; // never handed out: bankrun decides
-    const height = await this.client.getBlockHeight();
+    const height = await this.height();
     if (height > born + this.lifetime) {
       throw ChainBlockhashNotFound('blockhash expired', { blockhash: tx.message.recentBlockhash, lastValidBlockHeight: born + this.lifetime, blockHeight: height });
     }
@@ -304,7 +478,13 @@ class BankrunLedger implements InProcessChain {
     const res = await this.client.tryProcessTransaction(tx);
     const status = await this.client.getTransactionStatus(signature);
     if (status) {
-      this.landed.set(signature, { slot: status.slot, commitment: commitmentOf(status.confirmationStatus), error: status.err });
+      const landed: Landed = { slot: status.slot, commitment: commitmentOf(status.confirmationStatus), error: status.err };
+      if (this.state) {
+        const accounts = await this.capture(tx.message.staticAccountKeys);
+        this.state.putAccounts(accounts);
+        this.state.putSignature(signature, landed);
+      }
+      this.landed.set(signature, landed);
       return;
     }
     if (res.result !== null && !/already been processed/i.test(res.result)) throw refusal(res.result, signature, res.meta?.logMessages);
@@ -352,6 +532,14 @@ function refusal(result: string, signature: string, logs: string[] | undefined) 
 function commitmentOf(raw: string | null): Commitment {
   const s = raw?.replace(/"/g, '');
   return s === 'processed' || s === 'confirmed' ? s : 'finalized';
+}
+
+/**
+ * bankrun's setAccount converts lamports and rentEpoch with BigInt(), so bigints pass through
+ * exactly (u64::MAX rent epochs, balances over 2^53) although its type says number.
+ */
+function toAccountInfoBytes(a: SavedAccount): AccountInfoBytes {
+  return { lamports: a.lamports as unknown as number, rentEpoch: a.rentEpoch as unknown as number, data: a.data, owner: a.owner, executable: a.executable };
 }
 
 function asBuffer(info: AccountInfo<Uint8Array>): AccountInfo<Buffer> {

@@ -6,6 +6,7 @@ export {
   ChainAccountNotFound,
   ChainRpcFailed,
   ChainInvalidArgument,
+  ChainStateInvalid,
   KeypairNotFound,
   KeypairInvalid,
   KeypairExists,

@@ -7,11 +7,14 @@ const USAGE = `hexlight <command> [options]
   ingest             the MQTT edge and hotspot registry alone
   migrate            apply database migrations and exit
   keys               generate a hotspot key, print its address (and save it with --out FILE)
+  keys operator      create the operator's Solana payer and mint keypair files if missing
   sim                run a fleet of simulated hotspots against a running network
-  bench <name>       run a benchmark (ingest)
+  bench <name>       run a benchmark (ingest, poc, rewards)
   poc                the PoC service alone (entropy, verifier, owner API)
   poc replay         verify a recorded PoC event stream offline (--rules, --in, --out)
   poc export         write a stored period as replay input (--from, --to, --out)
+  rewards            the rewards service alone (epochs, mint, payouts, owner API)
+  rewards reconcile  compare on-chain supply and balances with the rewards ledger
 
 Configuration comes from environment variables; see the README's configuration table.`;
 
@@ -23,6 +26,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   sim: () => import('./commands/sim.ts'),
   bench: () => import('./commands/bench.ts'),
   poc: () => import('./commands/poc.ts'),
+  rewards: () => import('./commands/rewards.ts'),
 };
 
 async function main(): Promise<number> {

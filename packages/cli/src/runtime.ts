@@ -1,6 +1,9 @@
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import type { Keypair } from '@solana/web3.js';
+import { createInProcessChain, createRpcChain, ensureKeypair, loadKeypair, type Chain } from '@hexlight/chain';
 import { openDb, migrate, type Db } from '@hexlight/store';
-import { envString, type Logger } from '@hexlight/kit';
+import { envInt, envString, type Logger } from '@hexlight/kit';
 
 export interface StoreInfo {
   db: Db;
@@ -47,4 +50,66 @@ export function onShutdown(stop: () => Promise<void>, log: Logger): Promise<void
     process.once('SIGINT', () => handler('SIGINT'));
     process.once('SIGTERM', () => handler('SIGTERM'));
   });
+}
+
+/** The operator's Solana keys: fee payer / escrow owner, and the reward mint (its address and authority). */
+export interface OperatorKeys {
+  payer: Keypair;
+  mint: Keypair;
+  /** Keypair files created by this call (first start). */
+  created: string[];
+  dir: string;
+}
+
+/**
+ * Loads REWARDS_PAYER_KEYPAIR and REWARDS_MINT_KEYPAIR (solana-keygen JSON files; default
+ * `$DATA_DIR/keys/{payer,mint}.json`). With `create`, missing files are generated (embedded mode's
+ * first start); otherwise a missing file is KEYPAIR_NOT_FOUND. Secret keys are never printed.
+ */
+export async function operatorKeys(env = process.env, opts: { create: boolean }): Promise<OperatorKeys> {
+  const dir = resolve(envString(env, 'DATA_DIR', './data'), 'keys');
+  const payerPath = resolve(envString(env, 'REWARDS_PAYER_KEYPAIR', resolve(dir, 'payer.json')));
+  const mintPath = resolve(envString(env, 'REWARDS_MINT_KEYPAIR', resolve(dir, 'mint.json')));
+  if (!opts.create) return { payer: await loadKeypair(payerPath), mint: await loadKeypair(mintPath), created: [], dir };
+  await mkdir(dirname(payerPath), { recursive: true, mode: 0o700 });
+  await mkdir(dirname(mintPath), { recursive: true, mode: 0o700 });
+  const payer = await ensureKeypair(payerPath);
+  const mint = await ensureKeypair(mintPath);
+  const created = [...(payer.created ? [payerPath] : []), ...(mint.created ? [mintPath] : [])];
+  return { payer: payer.keypair, mint: mint.keypair, created, dir };
+}
+
+export interface ChainHandle {
+  chain: Chain;
+  description: string;
+  /** Stops the block producer (in-process) and closes the chain. */
+  close(): Promise<void>;
+}
+
+/**
+ * SOLANA_RPC_URL selects a real cluster; otherwise the in-process ledger, kept in
+ * `$DATA_DIR/chain/ledger.json` (so tokens survive a restart) and producing a block every
+ * CHAIN_BLOCK_MS (400, as Solana's slots) so blockhashes age and expire as on a cluster.
+ */
+export async function openChain(log: Logger, payer: Keypair, env = process.env): Promise<ChainHandle> {
+  const rpc = envString(env, 'SOLANA_RPC_URL');
+  if (rpc) {
+    const chain = createRpcChain({ url: rpc, log });
+    return { chain, description: `Solana RPC at ${redactUrl(rpc)}`, close: () => chain.close() };
+  }
+  const stateFile = resolve(envString(env, 'DATA_DIR', './data'), 'chain', 'ledger.json');
+  const chain = await createInProcessChain({ payer, stateFile });
+  const blockMs = envInt(env, 'CHAIN_BLOCK_MS', 400, { min: 10 });
+  const producer = setInterval(() => {
+    chain.advanceBlocks(1).catch((err: Error) => log.warn({ err: err.message }, 'chain.block.failed'));
+  }, blockMs);
+  producer.unref();
+  return {
+    chain,
+    description: `in-process Solana ledger (solana-bankrun, real SPL Token program) in ${stateFile}`,
+    async close() {
+      clearInterval(producer);
+      await chain.close();
+    },
+  };
 }

@@ -2,13 +2,13 @@ import { parseArgs } from 'node:util';
 import { createLogger, envBool, envInt, envString, systemClock, type Logger } from '@hexlight/kit';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
 import { chainEntropySource, createPoc, loadPocConfig } from '@hexlight/poc';
-import { createInProcessChain } from '@hexlight/chain';
+import { createRewards, loadRewardsConfig } from '@hexlight/rewards';
 import { createFleet } from '@hexlight/hotspot-sim';
 import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
-import { openStore, onShutdown } from '../runtime.ts';
+import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
 
-/** Everything in one process: store → broker/ingest → entropy → HTTP → demo fleet. */
+/** Everything in one process: store → broker/ingest → chain → PoC → rewards → HTTP → demo fleet. */
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseArgs({ args: argv, options: { 'no-sim': { type: 'boolean', default: false } } });
   // Logs go to a quiet JSON stream on stderr; stdout carries the human summary and live counts.
@@ -22,11 +22,17 @@ export async function run(argv: string[]): Promise<number> {
   for (const region of REGION_NAMES) {
     await ingest.publish(regionTopic(region), JSON.stringify(regionJson(region)), { qos: 1, retain: true });
   }
-  // The in-process Solana ledger: entropy comes from its latest blockhash, as Helium's does.
-  const chain = await createInProcessChain();
-  const poc = createPoc({ db: store.db, clock, log, entropySource: chainEntropySource(chain), publish: (t, p, o) => ingest.publish(t, p, o) }, loadPocConfig());
+  // The operator's keys (created on first start) and the in-process Solana ledger, kept under
+  // DATA_DIR; entropy comes from its latest blockhash, as Helium's does.
+  const keys = await operatorKeys(process.env, { create: true });
+  const chain = await openChain(log, keys.payer);
+  const poc = createPoc({ db: store.db, clock, log, entropySource: chainEntropySource(chain.chain), publish: (t, p, o) => ingest.publish(t, p, o) }, loadPocConfig());
   await poc.start();
-  const http = await serveHttp([ingest.routes, poc.routes], log);
+  // Demo epochs are ten minutes (REWARDS_EPOCH_S overrides); production's default is a UTC day.
+  const rewardsConfig = loadRewardsConfig(process.env, { epochS: 600, graceS: 120 });
+  const rewards = createRewards({ db: store.db, clock, log, chain: chain.chain, keys }, rewardsConfig);
+  await rewards.start();
+  const http = await serveHttp([ingest.routes, poc.routes, rewards.routes], log);
   const status = ingest.status();
 
   const simOn = !values['no-sim'] && envBool(process.env, 'SIM', true);
@@ -48,7 +54,9 @@ export async function run(argv: string[]): Promise<number> {
     `  HTTP API    ${http.url}${http.fellBack ? `   (port ${process.env.HTTP_PORT ?? 8080} was taken: using ${http.port})` : ''}`,
     `  API docs    ${http.url}/docs`,
     `  Store       ${store.description}`,
-    '  Chain       in-process Solana ledger (solana-bankrun: real SPL Token program)',
+    `  Chain       ${chain.description}`,
+    `  Rewards     epochs of ${rewardsConfig.epochLengthMs / 1000} s (grace ${rewardsConfig.graceMs / 1000} s); mint ${keys.mint.publicKey.toBase58()}, payer ${keys.payer.publicKey.toBase58()}`,
+    ...keys.created.map((path) => `              created ${path} (keep it secret, back it up)`),
     `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window` : 'off'}`,
     '  Ctrl-C stops everything cleanly.',
     '',
@@ -61,12 +69,13 @@ export async function run(argv: string[]): Promise<number> {
       log.error({ err: err.message }, 'sim.start.failed');
     });
   }
-  const ticker = setInterval(() => printCounts(ingest, poc, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
+  const ticker = setInterval(() => printCounts(ingest, poc, rewards, fleet, started, log), envInt(process.env, 'STATUS_INTERVAL_S', 5, { min: 1 }) * 1000);
 
   await onShutdown(async () => {
     clearInterval(ticker);
     console.log('\nstopping…');
     await fleet?.stop();
+    await rewards.stop();
     await poc.stop();
     await http.close();
     await ingest.stop();
@@ -80,6 +89,7 @@ export async function run(argv: string[]): Promise<number> {
 async function printCounts(
   ingest: ReturnType<typeof createIngest>,
   poc: ReturnType<typeof createPoc>,
+  rewards: ReturnType<typeof createRewards>,
   fleet: ReturnType<typeof createFleet> | null,
   started: number,
   log: Logger,
@@ -94,6 +104,7 @@ async function printCounts(
       `[${t} +${up}s] hotspots ${n.hotspots} (online ${n.online}, connections ${s.connections}) · stored beacons ${n.beacons} · witnesses ${n.witnesses}` +
       ` · refused ${refused} · duplicates ${s.duplicates} · pending ${s.pending} · last batch ${s.lastBatchMs.toFixed(1)} ms` +
       ` · PoCs verified ${poc.stats().beacons}` +
+      ` · last epoch closed ${rewards.stats().lastClosed ?? '-'} · payout jobs pending ${rewards.stats().lastPass?.payouts?.pending ?? 0}` +
       (fleet ? ` · sim sent ${fleet.stats().beacons}b/${fleet.stats().witnesses}w` : ''),
     );
   } catch (err) {
