@@ -1,9 +1,57 @@
-import { mkdir } from 'node:fs/promises';
+import { unlinkSync } from 'node:fs';
+import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import type { Keypair } from '@solana/web3.js';
 import { createInProcessChain, createRpcChain, ensureKeypair, loadKeypair, type Chain } from '@hexlight/chain';
 import { openDb, migrate, type Db } from '@hexlight/store';
-import { envInt, envString, type Logger } from '@hexlight/kit';
+import { defineError, envInt, envString, type Logger } from '@hexlight/kit';
+
+/** Another live hexlight process holds DATA_DIR (details: dataDir, pid). */
+export const DataDirLocked = defineError('DATA_DIR_LOCKED', 'another hexlight process is using DATA_DIR', { httpStatus: 409 });
+
+let lockHeld: string | undefined;
+
+/**
+ * Embedded state (PGlite files, the ledger's state file) belongs to one process at a time: two
+ * writers would corrupt it. The lock file holds the owner's pid; a lock whose process is gone
+ * (killed) is taken over. Released when the process exits.
+ */
+export async function lockDataDir(dataDir: string): Promise<void> {
+  if (lockHeld) return;
+  await mkdir(dataDir, { recursive: true });
+  const path = resolve(dataDir, 'hexlight.lock');
+  for (let attempt = 0; attempt < 3; attempt++) {
+    try {
+      await writeFile(path, `${process.pid}\n`, { flag: 'wx', mode: 0o600 });
+      lockHeld = path;
+      process.once('exit', () => {
+        try {
+          unlinkSync(path);
+        } catch {
+          // already gone
+        }
+      });
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isAlive(pid)) {
+      throw DataDirLocked(`${dataDir} is in use by hexlight process ${pid}: stop it first, or ask it over HTTP (e.g. GET /v1/admin/rewards/reconcile)`, { dataDir, pid });
+    }
+    await unlink(path).catch(() => undefined); // stale: its process is gone
+  }
+  throw DataDirLocked(`could not take the lock on ${dataDir}`, { dataDir });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export interface StoreInfo {
   db: Db;
@@ -15,6 +63,7 @@ export interface StoreInfo {
 export async function openStore(log: Logger, env = process.env): Promise<StoreInfo> {
   const url = envString(env, 'DATABASE_URL');
   const dataDir = resolve(envString(env, 'DATA_DIR', './data'));
+  if (!url) await lockDataDir(dataDir);
   const db = url ? await openDb({ url, log }) : await openDb({ dataDir: resolve(dataDir, 'pglite'), log });
   const result = await migrate(db, { log });
   const where = url ? `PostgreSQL at ${redactUrl(url)}` : `PGlite (embedded) in ${resolve(dataDir, 'pglite')}`;
@@ -97,7 +146,9 @@ export async function openChain(log: Logger, payer: Keypair, env = process.env):
     const chain = createRpcChain({ url: rpc, log });
     return { chain, description: `Solana RPC at ${redactUrl(rpc)}`, close: () => chain.close() };
   }
-  const stateFile = resolve(envString(env, 'DATA_DIR', './data'), 'chain', 'ledger.json');
+  const dataDir = resolve(envString(env, 'DATA_DIR', './data'));
+  await lockDataDir(dataDir);
+  const stateFile = resolve(dataDir, 'chain', 'ledger.json');
   const chain = await createInProcessChain({ payer, stateFile });
   const blockMs = envInt(env, 'CHAIN_BLOCK_MS', 400, { min: 10 });
   const producer = setInterval(() => {

@@ -2,8 +2,8 @@
 // embedded network's DATA_DIR (PGlite on disk, keypair files, the in-process ledger's state file)
 // after real payouts, then after the ledger was tampered with.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -79,6 +79,24 @@ describe('hexlight rewards reconcile', () => {
     expect(report.ok).toBe(false);
     expect(report.owners.differing).toEqual([expect.objectContaining({ what: `owner ${owners[2]}`, difference: '5' })]);
     expect(report.ledger).toEqual([expect.objectContaining({ what: 'Σ owner paid vs Σ booked payout jobs', difference: '-5' })]);
+  }, 60_000);
+
+  it('refuses a DATA_DIR another live process holds (DATA_DIR_LOCKED) and takes over a dead one\'s lock', async () => {
+    const holder = spawn('sleep', ['60']);
+    try {
+      await writeFile(join(dataDir, 'hexlight.lock'), `${holder.pid}\n`);
+      const locked = await hexlight(['rewards', 'reconcile'], { DATA_DIR: dataDir });
+      expect(locked.code).toBe(1);
+      expect(locked.stderr).toContain('DATA_DIR_LOCKED');
+      expect(locked.stderr).toContain(String(holder.pid));
+    } finally {
+      holder.kill('SIGKILL');
+      await new Promise((r) => holder.once('exit', r));
+    }
+    // The holder is gone: its lock is stale and the next command takes it (and removes it on exit).
+    const after = await hexlight(['rewards', 'reconcile', '--json'], { DATA_DIR: dataDir });
+    expect(after.stderr).not.toContain('DATA_DIR_LOCKED');
+    await expect(stat(join(dataDir, 'hexlight.lock'))).rejects.toThrow();
   }, 60_000);
 
   it('keys operator creates the keypair files once (mode 600) and prints only public keys', async () => {

@@ -1,7 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { HexlightError } from './errors.ts';
+import { timingSafeEqual } from 'node:crypto';
+import { defineError, HexlightError } from './errors.ts';
 import type { Logger } from './logger.ts';
 
 export interface HttpAppOptions {
@@ -49,4 +50,20 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
   for (const plugin of opts.plugins) await app.register(plugin);
   return app;
+}
+
+export const AdminUnauthorized = defineError('ADMIN_UNAUTHORIZED', 'admin credentials missing or wrong', { httpStatus: 401 });
+export const AdminDisabled = defineError('ADMIN_DISABLED', 'the admin API is off (set ADMIN_TOKEN)', { httpStatus: 403 });
+
+/**
+ * An `onRequest` hook for admin routes: `Authorization: Bearer <token>`, compared in constant
+ * time. `token` undefined means the admin API is off (ADMIN_DISABLED).
+ */
+export function adminGuard(token: string | undefined): (req: { headers: Record<string, unknown> }) => Promise<void> {
+  return async (req) => {
+    if (!token) throw AdminDisabled();
+    const given = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
+    const wanted = Buffer.from(token);
+    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw AdminUnauthorized();
+  };
 }

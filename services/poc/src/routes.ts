@@ -1,13 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import { timingSafeEqual } from 'node:crypto';
-import { defineError, type Clock } from '@hexlight/kit';
+import { adminGuard, defineError, type Clock } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { InvalidAddress, isValidAddress } from '@hexlight/protocol';
 
 export const PocNotFound = defineError('POC_NOT_FOUND', 'no PoC with this id has been verified', { httpStatus: 404 });
-export const AdminUnauthorized = defineError('ADMIN_UNAUTHORIZED', 'admin credentials missing or wrong', { httpStatus: 401 });
-export const AdminDisabled = defineError('ADMIN_DISABLED', 'the admin API is off (set ADMIN_TOKEN)', { httpStatus: 403 });
 
 const Err = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
 const Address = Type.String({ minLength: 20, maxLength: 64, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' });
@@ -120,13 +117,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
     });
 
     // ---- admin: the denylist ----
-    const requireAdmin = async (req: { headers: Record<string, unknown> }) => {
-      if (!deps.adminToken) throw AdminDisabled();
-      const given = String(req.headers.authorization ?? '').replace(/^Bearer /, '');
-      const a = Buffer.from(given);
-      const b = Buffer.from(deps.adminToken);
-      if (a.length !== b.length || !timingSafeEqual(a, b)) throw AdminUnauthorized();
-    };
+    const requireAdmin = adminGuard(deps.adminToken);
     const DenyBody = Type.Union([
       Type.Object({ address: Address, tag: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
       Type.Object({ a: Address, b: Address, tag: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),

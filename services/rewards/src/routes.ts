@@ -1,10 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
-import type { Clock } from '@hexlight/kit';
+import type { PublicKey } from '@solana/web3.js';
+import type { Chain } from '@hexlight/chain';
+import { adminGuard, type Clock } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { InvalidAddress, InvalidWallet, isValidAddress, isValidSolanaAddress } from '@hexlight/protocol';
 import { EpochNotClosed, epochAt, hotspotRewardHistory, ownerBalance, ownerRewardHistory, type EpochHotspotReward } from './ledger/index.ts';
-import type { PayoutEngine } from './payouts/index.ts';
+import { reconcile, type PayoutEngine } from './payouts/index.ts';
 
 // The owner API: what each hotspot earned per epoch with its breakdown, what each owner was paid
 // and in which transaction, and epoch summaries. Amounts are base units as decimal strings
@@ -42,7 +44,14 @@ export interface RewardsRoutesDeps {
   graceMs: number;
   decimals: number;
   payouts: PayoutEngine;
+  chain: Chain;
+  mint: PublicKey;
+  escrowOwner: PublicKey;
+  /** Bearer token of the admin routes; undefined = off. */
+  adminToken: string | undefined;
 }
+
+const Diff = Type.Object({ what: Type.String(), chain: Amount, ledger: Amount, difference: Type.String({ pattern: '^-?[0-9]+$' }) });
 
 export function rewardsRoutes(deps: RewardsRoutesDeps): FastifyPluginAsync {
   const { db } = deps;
@@ -139,6 +148,29 @@ export function rewardsRoutes(deps: RewardsRoutesDeps): FastifyPluginAsync {
         hotspots: Number(sums.rows[0]!.hotspots), allocated: sums.rows[0]!.allocated,
         mint: mint.rows[0] ?? null,
         manifest: row.manifest,
+      };
+    });
+
+    app.get('/v1/admin/rewards/reconcile', {
+      onRequest: adminGuard(deps.adminToken),
+      schema: {
+        tags: ['admin'], summary: 'Reconcile the chain with the ledger now (what `hexlight rewards reconcile` prints, for a running network); reads every paid owner\'s token account',
+        response: {
+          200: Type.Object({
+            ok: Type.Boolean(), mint: Type.String(), escrow_owner: Type.String(), supply: Diff, escrow: Diff,
+            owners: Type.Object({ checked: Type.Integer(), differing: Type.Array(Diff) }), ledger: Type.Array(Diff),
+            open_jobs: Type.Object({ count: Type.Integer(), amount: Amount }),
+          }),
+          401: Err, 403: Err,
+        },
+      },
+    }, async () => {
+      const r = await reconcile(db, deps.chain, { mint: deps.mint, escrowOwner: deps.escrowOwner });
+      const d = (x: { what: string; chain: bigint; ledger: bigint; difference: bigint }) => ({ what: x.what, chain: x.chain.toString(), ledger: x.ledger.toString(), difference: x.difference.toString() });
+      return {
+        ok: r.ok, mint: r.mint, escrow_owner: r.escrowOwner, supply: d(r.supply), escrow: d(r.escrow),
+        owners: { checked: r.owners.checked, differing: r.owners.differing.map(d) }, ledger: r.ledger.map(d),
+        open_jobs: { count: r.openJobs.count, amount: r.openJobs.amount.toString() },
       };
     });
 

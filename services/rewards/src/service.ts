@@ -28,6 +28,8 @@ export interface RewardsConfig {
   readonly payouts: boolean;
   /** At most this many epochs closed per pass (catching up after downtime). */
   readonly maxClosesPerPass: number;
+  /** Bearer token of `/v1/admin/rewards/*` (ADMIN_TOKEN); undefined = off. */
+  readonly adminToken: string | undefined;
 }
 
 /** Helium's IOT schedule from 2025-08-01: 44.52 M tokens a day (6 decimals), halving every 2 years. */
@@ -61,6 +63,7 @@ export function loadRewardsConfig(env: Env = process.env, defaults: { epochS?: n
     intervalMs: envInt(env, 'REWARDS_INTERVAL_S', 10, { min: 1 }) * 1000,
     payouts: envBool(env, 'REWARDS_PAYOUTS', true),
     maxClosesPerPass: 50,
+    adminToken: envString(env, 'ADMIN_TOKEN'),
   });
 }
 
@@ -173,7 +176,10 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
   return {
     name: 'rewards',
     payouts: engine,
-    routes: rewardsRoutes({ db, clock, epochLengthMs: config.epochLengthMs, graceMs: config.graceMs, payouts: engine, decimals: config.decimals }),
+    routes: rewardsRoutes({
+      db, clock, epochLengthMs: config.epochLengthMs, graceMs: config.graceMs, payouts: engine, decimals: config.decimals,
+      chain: deps.chain, mint: engine.mint, escrowOwner: engine.escrowOwner, adminToken: config.adminToken,
+    }),
     runOnce,
     stats: () => ({ lastClosed, lastPass, lastError }),
     async start() {
