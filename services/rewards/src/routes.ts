@@ -181,6 +181,7 @@ export function rewardsRoutes(deps: RewardsRoutesDeps): FastifyPluginAsync {
           200: Type.Object({
             epoch_length_s: Type.Integer(), current_epoch: Type.Integer(), last_closed_epoch: Type.Union([Type.Integer(), Type.Null()]), next_close_at: Type.String(),
             mint: Type.String(), escrow_owner: Type.String(), decimals: Type.Integer(),
+            payer_lamports: Type.String({ description: 'the fee payer\'s SOL balance in lamports (fees, new token accounts\' rent, markers)' }),
             payouts: Type.Object({ pending: Type.Integer(), stuck: Type.Integer(), done: Type.Integer(), last_error: Type.Union([Type.String(), Type.Null()]) }),
           }),
         },
@@ -195,7 +196,7 @@ export function rewardsRoutes(deps: RewardsRoutesDeps): FastifyPluginAsync {
       return {
         epoch_length_s: Math.round(deps.epochLengthMs / 1000), current_epoch: current, last_closed_epoch: lastClosed,
         next_close_at: new Date(Math.max((nextToClose + 1) * deps.epochLengthMs + deps.graceMs, now)).toISOString(),
-        mint: s.mint, escrow_owner: s.escrow, decimals: deps.decimals,
+        mint: s.mint, escrow_owner: s.escrow, decimals: deps.decimals, payer_lamports: s.payerLamports,
         payouts: { pending: s.pending, stuck: s.stuck, done: s.done, last_error: s.lastError },
       };
     });

@@ -147,7 +147,8 @@ describe('fleet → verdicts → epoch close → tokens in the owners’ account
       BigInt(epoch.pools.beacon) + BigInt(epoch.pools.witness) + BigInt(epoch.pools.data),
     );
     const status = (await app.inject({ method: 'GET', url: '/v1/rewards/status' })).json();
-    expect(status).toMatchObject({ mint: mint.publicKey.toBase58(), payouts: { pending: 0, stuck: 0 } });
+    expect(status).toMatchObject({ mint: mint.publicKey.toBase58(), payouts: { pending: 0, stuck: 0, last_error: null } });
+    expect(BigInt(status.payer_lamports)).toBeGreaterThan(0n);
 
     const report = await reconcile(db, chain, { mint: mint.publicKey, escrowOwner: chain.payer.publicKey });
     expect(report.ok).toBe(true);

@@ -212,6 +212,7 @@ describe('payouts on the in-process ledger', () => {
     await world.db.query(`INSERT INTO payout_jobs (job, kind, epoch, amount, state, signature, created_at) SELECT 'm:' || epoch, 'mint', epoch, 1, 'done', 'none', now() FROM reward_epochs`);
     await engine.pass();
     expect((await world.db.query('SELECT 1 FROM payout_runs')).rows).toEqual([]);
+    expect((await engine.status()).lastError).toContain('escrow balance is below');
     expect(EscrowShort.code).toBe('REWARDS_ESCROW_SHORT');
     const a = await audit(world);
     expect(a.reconcileOk).toBe(false); // supply 0 vs one booked base unit

@@ -94,6 +94,8 @@ export interface PayoutStatus {
   readonly lastError: string | null;
   readonly escrow: string;
   readonly mint: string;
+  /** The fee payer's SOL balance: fees, new token accounts' rent and markers come out of it. */
+  readonly payerLamports: string;
 }
 
 export interface PayoutEngine {
@@ -134,6 +136,8 @@ export function createPayoutEngine(deps: PayoutEngineDeps, config: PayoutConfig)
   const markerIndex = config.priorityFee ? 2 : 0;
   const perTx = config.maxTransfersPerTransaction ?? transfersPerTransaction({ createAtas: true, marker: () => SIZING_SEED, ...(config.priorityFee ? { priorityFee: config.priorityFee } : {}) });
   const crash = (point: CrashPoint, job: string) => deps.crashHook?.(point, job);
+  /** Why the last payout run was refused (no job row holds it), for status(). */
+  let runRefused: string | null = null;
 
   const now = () => new Date(clock.now());
   const isMarkerUsed = (info: { instructionIndex?: unknown; customCode?: unknown }) => info.instructionIndex === markerIndex && info.customCode === 0;
@@ -418,8 +422,10 @@ export function createPayoutEngine(deps: PayoutEngineDeps, config: PayoutConfig)
     let runCreated: number | undefined;
     try {
       runCreated = await maybeCreateRun();
+      runRefused = null;
     } catch (err) {
       if (!EscrowShort.is(err)) throw err;
+      runRefused = `${(err as Error).message} ${JSON.stringify((err as { details?: unknown }).details)}`;
       log.error({ err: (err as Error).message, details: (err as { details?: unknown }).details }, 'payouts.run.refused');
     }
     await signAndSend(counts);
@@ -432,7 +438,10 @@ export function createPayoutEngine(deps: PayoutEngineDeps, config: PayoutConfig)
     const res = await db.query<{ state: string; n: string }>(`SELECT state, count(*)::text AS n FROM payout_jobs GROUP BY state`);
     const n = (s: string) => Number(res.rows.find((r) => r.state === s)?.n ?? 0);
     const err = await db.query<{ last_error: string }>(`SELECT last_error FROM payout_jobs WHERE state <> 'done' AND last_error IS NOT NULL ORDER BY created_at DESC LIMIT 1`);
-    return { pending: n('pending'), stuck: n('stuck'), done: n('done'), lastError: err.rows[0]?.last_error ?? null, escrow: payer.publicKey.toBase58(), mint: mint.toBase58() };
+    return {
+      pending: n('pending'), stuck: n('stuck'), done: n('done'), lastError: err.rows[0]?.last_error ?? runRefused,
+      escrow: payer.publicKey.toBase58(), mint: mint.toBase58(), payerLamports: (await chain.lamports(payer.publicKey)).toString(),
+    };
   }
 
   return { ensureMint, pass, status, mint, escrowOwner: payer.publicKey };
