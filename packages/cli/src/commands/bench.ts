@@ -1,6 +1,7 @@
 const BENCHES: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   ingest: () => import('../../../../bench/ingest.ts'),
   poc: () => import('../../../../bench/poc.ts'),
+  rewards: () => import('../../../../bench/rewards.ts'),
 };
 
 /** `hexlight bench <name>`: benchmarks print their figures and the baseline they compare with. */

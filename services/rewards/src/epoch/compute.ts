@@ -1,6 +1,6 @@
-import { allocate, compareAddress } from './allocate.ts';
+import { allocateScaled } from './allocate.ts';
 import { applyDataCap, DC_PER_USD, type DataCap } from './data-cap.ts';
-import { addDec, type Dec, decFromBigint, decToString, parseDec, ratioToFixed, scaleTo } from './decimal.ts';
+import { addDec, type Dec, DEC_ZERO, decToString, fractionDigits, mantissaAt, parseDec, ratioToFixed, scaleTo } from './decimal.ts';
 import { type EmissionSchedule, emissionForEpoch } from './emission.ts';
 import { EpochInputInvalid } from './errors.ts';
 import { HELIUM_IOT_SPLIT, type PoolSplit, type Pools, splitPools, treasuryBps } from './split.ts';
@@ -70,8 +70,61 @@ export interface EpochRewards {
   readonly manifest: EpochManifest;
 }
 
-function sumInto(map: Map<string, Dec>, hotspot: string, value: Dec): void {
-  map.set(hotspot, addDec(map.get(hotspot) ?? { m: 0n, s: 0 }, value));
+/**
+ * Σ of each category per hotspot, indexed by slot (order of first appearance). PoC shares are
+ * integers at `scale`, the most fraction digits of any row, so the sums are exact; DC has scale 0.
+ * Holes mean no row. (A Dec per row and a normalized add per row cost seconds at 10^6 hotspots.)
+ */
+interface ShareSums {
+  readonly addresses: string[];
+  readonly slotOf: Map<string, number>;
+  readonly scale: number;
+  readonly beacon: bigint[];
+  readonly witness: bigint[];
+  readonly dc: bigint[];
+  readonly dcTotal: bigint;
+}
+
+function sumShares(pocShares: readonly PocShareRow[], dataShares: readonly DataShareRow[]): ShareSums {
+  // First pass: validate every row in order (the first bad row is the one reported) and find the scale.
+  let scale = 0;
+  for (const row of pocShares) {
+    if (row.role !== 'beacon' && row.role !== 'witness') {
+      throw EpochInputInvalid(`unknown role ${String(row.role)}`, { hotspot: row.hotspot, field: 'role' });
+    }
+    scale = Math.max(scale, fractionDigits(row.shares));
+  }
+  const slotOf = new Map<string, number>();
+  const addresses: string[] = [];
+  const slot = (hotspot: string): number => {
+    let i = slotOf.get(hotspot);
+    if (i === undefined) {
+      i = addresses.push(hotspot) - 1;
+      slotOf.set(hotspot, i);
+    }
+    return i;
+  };
+  const beacon: bigint[] = [];
+  const witness: bigint[] = [];
+  for (const row of pocShares) {
+    const i = slot(row.hotspot);
+    const sums = row.role === 'beacon' ? beacon : witness;
+    sums[i] = (sums[i] ?? 0n) + mantissaAt(row.shares, scale);
+  }
+  const dc: bigint[] = [];
+  let dcTotal = 0n;
+  for (const row of dataShares) {
+    if (row.dcBurned < 0n) throw EpochInputInvalid('negative DC burned', { hotspot: row.hotspot, field: 'dcBurned' });
+    const i = slot(row.hotspot);
+    dc[i] = (dc[i] ?? 0n) + row.dcBurned;
+    dcTotal += row.dcBurned;
+  }
+  return { addresses, slotOf, scale, beacon, witness, dc, dcTotal };
+}
+
+/** Σ at `scale` as its canonical Dec (trailing zeros dropped), the form the manifest prints and rates use. */
+function exact(total: bigint, scale: number): Dec {
+  return addDec({ m: total, s: scale }, DEC_ZERO);
 }
 
 function rate(pool: bigint, total: Dec): string {
@@ -87,38 +140,31 @@ export function computeEpoch(input: EpochInput): EpochRewards {
   const emission = emissionForEpoch(input.schedule, input.epoch.startMs, input.epoch.lengthMs);
   const scheduledPools = splitPools(emission, split);
 
-  const beaconShares = new Map<string, Dec>();
-  const witnessShares = new Map<string, Dec>();
-  for (const row of input.pocShares) {
-    if (row.role !== 'beacon' && row.role !== 'witness') {
-      throw EpochInputInvalid(`unknown role ${String(row.role)}`, { hotspot: row.hotspot, field: 'role' });
-    }
-    sumInto(row.role === 'beacon' ? beaconShares : witnessShares, row.hotspot, parseDec(row.shares));
-  }
-  const dcShares = new Map<string, Dec>();
-  let dcTotal = 0n;
-  for (const row of input.dataShares) {
-    if (row.dcBurned < 0n) throw EpochInputInvalid('negative DC burned', { hotspot: row.hotspot, field: 'dcBurned' });
-    sumInto(dcShares, row.hotspot, decFromBigint(row.dcBurned));
-    dcTotal += row.dcBurned;
-  }
-
-  const dataCap = applyDataCap(scheduledPools.data, dcTotal, price, input.decimals);
+  const sums = sumShares(input.pocShares, input.dataShares);
+  const dataCap = applyDataCap(scheduledPools.data, sums.dcTotal, price, input.decimals);
   const rewardPools = {
     beacon: scheduledPools.beacon + dataCap.toBeacon,
     witness: scheduledPools.witness + dataCap.toWitness,
     data: dataCap.paid,
   };
-  const beacon = allocate(rewardPools.beacon, beaconShares);
-  const witness = allocate(rewardPools.witness, witnessShares);
-  const data = allocate(rewardPools.data, dcShares);
+  const beacon = allocateScaled(rewardPools.beacon, sums.beacon);
+  const witness = allocateScaled(rewardPools.witness, sums.witness);
+  const data = allocateScaled(rewardPools.data, sums.dc);
+  const totalShares = {
+    beacon: exact(beacon.total, sums.scale),
+    witness: exact(witness.total, sums.scale),
+    data: exact(data.total, 0),
+  };
 
-  const addresses = [...new Set([...beacon.amounts.keys(), ...witness.amounts.keys(), ...data.amounts.keys()])].sort(compareAddress);
+  // The default sort compares strings by UTF-16 code units, exactly as compareAddress does, and
+  // without a call per comparison (a third of the time of a sort(compareAddress) of 10^6 addresses).
+  const addresses = [...sums.addresses].sort();
   const hotspots: HotspotReward[] = [];
   for (const hotspot of addresses) {
-    const b = beacon.amounts.get(hotspot) ?? 0n;
-    const w = witness.amounts.get(hotspot) ?? 0n;
-    const d = data.amounts.get(hotspot) ?? 0n;
+    const i = sums.slotOf.get(hotspot)!;
+    const b = beacon.amounts[i] ?? 0n;
+    const w = witness.amounts[i] ?? 0n;
+    const d = data.amounts[i] ?? 0n;
     const total = b + w + d;
     if (total > 0n) hotspots.push({ hotspot, beacon: b, witness: w, data: d, total });
   }
@@ -132,14 +178,14 @@ export function computeEpoch(input: EpochInput): EpochRewards {
     decimals: input.decimals,
     dcPerUsd: DC_PER_USD.toString(),
     totalShares: {
-      beacon: decToString(beacon.totalShares),
-      witness: decToString(witness.totalShares),
-      data: decToString(data.totalShares),
+      beacon: decToString(totalShares.beacon),
+      witness: decToString(totalShares.witness),
+      data: decToString(totalShares.data),
     },
     ratePerShare: {
-      beacon: rate(rewardPools.beacon, beacon.totalShares),
-      witness: rate(rewardPools.witness, witness.totalShares),
-      data: rate(rewardPools.data, data.totalShares),
+      beacon: rate(rewardPools.beacon, totalShares.beacon),
+      witness: rate(rewardPools.witness, totalShares.witness),
+      data: rate(rewardPools.data, totalShares.data),
     },
   };
 

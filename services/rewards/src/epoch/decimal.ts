@@ -13,12 +13,35 @@ export const DEC_ZERO: Dec = { m: 0n, s: 0 };
 
 const DECIMAL_RE = /^(\d+)(?:\.(\d+))?$/;
 
+function malformed(text: string): Error {
+  return DecimalMalformed(`not a non-negative decimal: ${JSON.stringify(text)}`, { value: text });
+}
+
 /** Parses "12", "0.2220", "1.23456789". Signs, exponents and blanks are refused. */
 export function parseDec(text: string): Dec {
   const match = DECIMAL_RE.exec(text);
-  if (!match) throw DecimalMalformed(`not a non-negative decimal: ${JSON.stringify(text)}`, { value: text });
+  if (!match) throw malformed(text);
   const frac = match[2] ?? '';
   return normalize({ m: BigInt(match[1] + frac), s: frac.length });
+}
+
+/** Digits after the point of a text `parseDec` accepts ("1.50" → 2); refuses other text as it does. */
+export function fractionDigits(text: string): number {
+  if (!DECIMAL_RE.test(text)) throw malformed(text);
+  const point = text.indexOf('.');
+  return point < 0 ? 0 : text.length - point - 1;
+}
+
+/**
+ * text × 10^s as an integer, for a text `fractionDigits` accepted with at most `s` fraction digits
+ * ("1.5" at 3 → 1500n): a row's exact value at a common scale without building a Dec.
+ */
+export function mantissaAt(text: string, s: number): bigint {
+  const point = text.indexOf('.');
+  if (point < 0) return s === 0 ? BigInt(text) : BigInt(text + '0'.repeat(s));
+  const digits = text.slice(0, point) + text.slice(point + 1);
+  const pad = s - (text.length - point - 1);
+  return BigInt(pad === 0 ? digits : digits + '0'.repeat(pad));
 }
 
 export function decFromBigint(n: bigint): Dec {

@@ -1,8 +1,9 @@
 import type { Clock } from '@hexlight/kit';
 import type { Db, Queryable } from '@hexlight/store';
 import { computeEpoch, type EmissionSchedule, type EpochRewards, type PoolSplit } from '../epoch/index.ts';
+import { inChunks, integerArray, textArray } from './bulk.ts';
 import { EpochNotClosed, EpochOwnerUnknown } from './errors.ts';
-import { assertEpochReady, readEpochInputs } from './inputs.ts';
+import { assertEpochReady, type EpochInputs, readEpochInputs, readEpochInputsWithOwners } from './inputs.ts';
 import { type ClosedEpoch, type LedgerHotspotReward, readClosedEpoch, storedManifest } from './stored.ts';
 import { epochWindow, type EpochWindow } from './window.ts';
 
@@ -32,7 +33,10 @@ export interface CloseEpochResult {
 
 /** Runs the epoch math over the stored shares of one window (shared by close and recompute). */
 export async function computeStoredEpoch(q: Queryable, w: EpochWindow, config: EpochRewardConfig): Promise<EpochRewards> {
-  const inputs = await readEpochInputs(q, w);
+  return computeInputs(w, config, await readEpochInputs(q, w));
+}
+
+function computeInputs(w: EpochWindow, config: EpochRewardConfig, inputs: EpochInputs): EpochRewards {
   return computeEpoch({
     epoch: { startMs: w.startMs, lengthMs: w.lengthMs },
     schedule: config.schedule,
@@ -57,7 +61,8 @@ export async function closeEpoch(db: Db, opts: CloseEpochOptions): Promise<Close
     if (stored) return { created: false, epoch: stored };
     const closedAtMs = opts.clock.now();
     await assertEpochReady(tx, w, closedAtMs, graceMs);
-    const rewards = await computeStoredEpoch(tx, w, opts);
+    const inputs = await readEpochInputsWithOwners(tx, w);
+    const rewards = computeInputs(w, opts, inputs);
     const manifest = storedManifest(rewards);
     const pools = { ...rewards.rewardPools, operations: rewards.operations, oracles: rewards.oracles, treasury: rewards.treasury };
 
@@ -79,22 +84,25 @@ export async function closeEpoch(db: Db, opts: CloseEpochOptions): Promise<Close
       return { created: false, epoch: winner };
     }
 
-    const hotspots = await withOwners(tx, w.epoch, rewards);
-    if (hotspots.length > 0) {
-      await tx.query(
-        `INSERT INTO hotspot_rewards (epoch, hotspot, owner, beacon, witness, data, total)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[])`,
-        [w.epoch, hotspots.map((h) => h.hotspot), hotspots.map((h) => h.owner), hotspots.map((h) => h.beacon.toString()),
-          hotspots.map((h) => h.witness.toString()), hotspots.map((h) => h.data.toString()), hotspots.map((h) => h.total.toString())],
-      );
-      // Lifetime totals, as Helium's reward_index: rewards[owner] += amount, in the same transaction.
-      await tx.query(
-        `INSERT INTO owner_balances (owner, lifetime)
-         SELECT owner, sum(total) FROM hotspot_rewards WHERE epoch = $1 GROUP BY owner
-         ON CONFLICT (owner) DO UPDATE SET lifetime = owner_balances.lifetime + EXCLUDED.lifetime`,
-        [w.epoch],
-      );
-    }
+    const hotspots = withOwners(w.epoch, rewards, inputs.owners);
+    // In address order, so the primary key and the hotspot index fill front to back.
+    await inChunks(
+      tx,
+      `INSERT INTO hotspot_rewards (epoch, hotspot, owner, beacon, witness, data, total)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::numeric[], $5::numeric[], $6::numeric[], $7::numeric[])`,
+      hotspots,
+      (chunk) => [w.epoch, textArray(chunk.map((h) => h.hotspot)), textArray(chunk.map((h) => h.owner)), integerArray(chunk.map((h) => h.beacon)),
+        integerArray(chunk.map((h) => h.witness)), integerArray(chunk.map((h) => h.data)), integerArray(chunk.map((h) => h.total))],
+    );
+    // Lifetime totals, as Helium's reward_index: rewards[owner] += amount, in the same transaction.
+    const owed = ownerTotals(hotspots);
+    await inChunks(
+      tx,
+      `INSERT INTO owner_balances (owner, lifetime) SELECT * FROM unnest($1::text[], $2::numeric[])
+       ON CONFLICT (owner) DO UPDATE SET lifetime = owner_balances.lifetime + EXCLUDED.lifetime`,
+      owed,
+      (chunk) => [textArray(chunk.map(([owner]) => owner)), integerArray(chunk.map(([, total]) => total))],
+    );
     const epoch: ClosedEpoch = {
       epoch: w.epoch,
       startMs: w.startMs,
@@ -110,16 +118,19 @@ export async function closeEpoch(db: Db, opts: CloseEpochOptions): Promise<Close
   });
 }
 
-/** Owners as the registry has them now, read inside the closing transaction. */
-async function withOwners(q: Queryable, epoch: number, rewards: EpochRewards): Promise<LedgerHotspotReward[]> {
-  if (rewards.hotspots.length === 0) return [];
-  const owners = await q.query<{ address: string; owner: string }>('SELECT address, owner FROM hotspots WHERE address = ANY($1::text[])', [
-    rewards.hotspots.map((h) => h.hotspot),
-  ]);
-  const byAddress = new Map(owners.rows.map((r) => [r.address, r.owner]));
+/** Each rewarded hotspot with its owner as the registry had it when the inputs were read, inside the closing transaction. */
+function withOwners(epoch: number, rewards: EpochRewards, owners: ReadonlyMap<string, string>): LedgerHotspotReward[] {
   return rewards.hotspots.map((h) => {
-    const owner = byAddress.get(h.hotspot);
+    const owner = owners.get(h.hotspot);
     if (owner === undefined) throw EpochOwnerUnknown(undefined, { epoch, hotspot: h.hotspot });
-    return { ...h, owner };
+    return { hotspot: h.hotspot, beacon: h.beacon, witness: h.witness, data: h.data, total: h.total, owner };
   });
+}
+
+/** Σ total per owner, in code-unit order of the owner (the primary key's order under the C collation). */
+function ownerTotals(hotspots: readonly LedgerHotspotReward[]): [string, bigint][] {
+  const totals = new Map<string, bigint>();
+  for (const h of hotspots) totals.set(h.owner, (totals.get(h.owner) ?? 0n) + h.total);
+  // The default sort is code-unit order too, without a comparator call per comparison.
+  return [...totals.keys()].sort().map((owner) => [owner, totals.get(owner)!]);
 }

@@ -1,5 +1,5 @@
 import type { Queryable } from '@hexlight/store';
-import type { EmissionSchedule, PoolSplit } from '../epoch/index.ts';
+import { compareAddress, type EmissionSchedule, type PoolSplit } from '../epoch/index.ts';
 import { computeStoredEpoch } from './close.ts';
 import { EpochNotClosed } from './errors.ts';
 import { type ClosedEpoch, readClosedEpoch, storedManifest, type StoredManifest } from './stored.ts';
@@ -64,16 +64,22 @@ export async function recomputeEpoch(q: Queryable, epochNumber: number, opts: Re
   for (const k of ['beacon', 'witness', 'data'] as const) check(`unallocated.${k}`, stored.unallocated[k], r.unallocated[k]);
   if (canonical(stored.manifest) !== canonical(storedManifest(r))) differences.push('manifest');
 
-  const computed = new Map(r.hotspots.map((h) => [h.hotspot, h]));
+  // Both lists are in ascending address order: walk them side by side. Stored hotspots come
+  // first in the differences, then the ones only the recomputation has.
+  const onlyComputed: string[] = [];
+  const computed = r.hotspots;
+  let j = 0;
   for (const h of stored.hotspots) {
-    const c = computed.get(h.hotspot);
-    computed.delete(h.hotspot);
-    if (!c) {
+    while (j < computed.length && compareAddress(computed[j]!.hotspot, h.hotspot) < 0) onlyComputed.push(`hotspots.${computed[j++]!.hotspot}`);
+    const c = computed[j];
+    if (!c || c.hotspot !== h.hotspot) {
       differences.push(`hotspots.${h.hotspot}`);
       continue;
     }
+    j++;
     for (const k of ['beacon', 'witness', 'data', 'total'] as const) check(`hotspots.${h.hotspot}.${k}`, h[k], c[k]);
   }
-  for (const address of computed.keys()) differences.push(`hotspots.${address}`);
+  while (j < computed.length) onlyComputed.push(`hotspots.${computed[j++]!.hotspot}`);
+  for (const d of onlyComputed) differences.push(d);
   return { identical: differences.length === 0, differences, stored };
 }
