@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@hexlight/kit';
 import {
-  ENTROPY_TOPIC, decodeEntropy, deriveBeacon, encodeSignedReport, hotspotTopic, makeConnectPassword,
+  ENTROPY_TOPIC, dataRateValue, decodeEntropy, deriveBeacon, encodeSignedReport, helium, hotspotTopic, makeConnectPassword,
   type EntropyReport, type HotspotKey, type RegionName, type SolanaWallet,
 } from '@hexlight/protocol';
 import type { Antenna } from './antenna.ts';
@@ -25,8 +25,10 @@ export interface SimBeacon {
   datarate: number;
   sf: number;
   bandwidthHz: number;
-  /** Conducted power, dBm (the report's tx_power). */
+  /** Conducted power, dBm: what the radio really transmitted. */
   txPower: number;
+  /** The report's tx_power, dBm: `txPower` unless the hotspot lies about it. */
+  reportedTxPower: number;
   /** Beaconer's antenna gain, dBi × 10. */
   gain: number;
   /** Hotspot clock at transmission, ms. */
@@ -46,8 +48,26 @@ export interface SimHotspotInit {
   log: Logger;
   /** This hotspot's own stream (local entropy, tmst offset). */
   rng: Rng;
+  /** Origin of the concentrator's µs counter; default drawn from `rng`. Keys sharing one radio share it. */
+  tmstOffset?: number;
   /** Told about each report the network refused (`hotspot/<addr>/rejected`). */
   onRejected?: (rejection: Rejection) => void;
+  /** Log each refusal as `sim.hotspot.rejected` (warn); default true. Off when `onRejected` logs them itself. */
+  logRejections?: boolean;
+}
+
+/** An uplink a hotspot heard and reports carrying. */
+export interface PacketUplink {
+  /** The LoRaWAN PHYPayload. */
+  payload: Uint8Array;
+  /** dBm */
+  rssi: number;
+  /** dB */
+  snr: number;
+  /** Hz */
+  frequency: number;
+  /** helium.data_rate name, e.g. SF7BW125 */
+  datarate: string;
 }
 
 export interface Rejection {
@@ -77,7 +97,8 @@ export class SimHotspot {
     this.position = init.position;
     this.antenna = init.antenna;
     this.region = init.region;
-    this.tmstOffset = init.rng.int(0x1_0000_0000);
+    const drawn = init.rng.int(0x1_0000_0000);
+    this.tmstOffset = init.tmstOffset ?? drawn;
   }
 
   get address(): string {
@@ -134,11 +155,15 @@ export class SimHotspot {
     return new Promise((resolve) => this.entropyWaiters.push(resolve));
   }
 
-  /** Builds and signs a beacon from `entropy` (regions.md §3); pure apart from the clock default. */
-  makeBeacon(entropy: EntropyReport, localEntropy: Uint8Array, nowMs: number = this.init.clock.now()): SimBeacon {
+  /**
+   * Builds and signs a beacon from `entropy` (regions.md §3); pure apart from the clock default.
+   * `reportTxPower` turns the conducted power into the tx_power the report claims (a cheat; default: the truth).
+   */
+  makeBeacon(entropy: EntropyReport, localEntropy: Uint8Array, nowMs: number = this.init.clock.now(), reportTxPower?: (conductedDbm: number) => number): SimBeacon {
     const derived = deriveBeacon({ remoteEntropy: entropy, localEntropy, region: this.region, gain: this.antenna.gain });
     const rate = parseDataRate(derived.datarate);
     if (!rate) throw new RangeError(`unexpected beacon datarate ${derived.datarate}`);
+    const reportedTxPower = reportTxPower ? reportTxPower(derived.conductedPower) : derived.conductedPower;
     const { payload } = encodeSignedReport('beacon', {
       pubKey: this.key.keyBinary,
       localEntropy,
@@ -148,21 +173,21 @@ export class SimHotspot {
       // gateway-rs / helium/proto leave channel at 0; the verifier ignores it.
       channel: 0,
       datarate: derived.datarateValue,
-      txPower: derived.conductedPower,
+      txPower: reportedTxPower,
       timestamp: nanos(nowMs),
       tmst: this.tmst(nowMs),
     }, this.key.privateKey);
     return {
       beaconer: this.address, data: derived.data, frequency: derived.frequency, datarate: derived.datarateValue,
-      sf: rate.sf, bandwidthHz: rate.bandwidthHz, txPower: derived.conductedPower, gain: this.antenna.gain, sentAt: nowMs, payload,
+      sf: rate.sf, bandwidthHz: rate.bandwidthHz, txPower: derived.conductedPower, reportedTxPower, gain: this.antenna.gain, sentAt: nowMs, payload,
     };
   }
 
   /** A beacon from the latest entropy and fresh local entropy; null before any entropy arrived. */
-  prepareBeacon(): SimBeacon | null {
+  prepareBeacon(reportTxPower?: (conductedDbm: number) => number): SimBeacon | null {
     const entropy = this.latestEntropy;
     if (!entropy) return null;
-    return this.makeBeacon(entropy, this.init.rng.bytes(LOCAL_ENTROPY_BYTES));
+    return this.makeBeacon(entropy, this.init.rng.bytes(LOCAL_ENTROPY_BYTES), this.init.clock.now(), reportTxPower);
   }
 
   /** Publishes a prepared beacon report at QoS 1 (resolves on PUBACK). */
@@ -199,6 +224,30 @@ export class SimHotspot {
     await this.requireLink().publish(hotspotTopic(this.address, 'witness'), payload, { qos: 1 });
   }
 
+  /**
+   * The signed `packet_router_packet_up_v1` for an uplink this hotspot carried (spec/wire.md §3):
+   * rssi dBm, snr dB, timestamp ms (helium/proto's units for packets).
+   */
+  makePacket(p: PacketUplink, receivedAtMs: number = this.init.clock.now()): Uint8Array {
+    const datarate = dataRateValue(p.datarate);
+    if (datarate === undefined) throw new RangeError(`unknown datarate ${p.datarate}`);
+    return encodeSignedReport('packet', {
+      payload: p.payload,
+      timestamp: BigInt(Math.floor(receivedAtMs)),
+      rssi: Math.round(p.rssi),
+      frequency: p.frequency,
+      datarate,
+      snr: p.snr,
+      region: (helium.region as unknown as Record<string, number>)[this.region]!,
+      gateway: this.key.keyBinary,
+    }, this.key.privateKey).payload;
+  }
+
+  /** Publishes a packet report at QoS 1 (resolves on PUBACK; the ingest may still refuse it). */
+  async packet(p: PacketUplink, receivedAtMs?: number): Promise<void> {
+    await this.requireLink().publish(hotspotTopic(this.address, 'packet'), this.makePacket(p, receivedAtMs), { qos: 1 });
+  }
+
   private requireLink(): HotspotLink {
     if (!this.link) throw new Error(`hotspot ${this.address} is not connected`);
     return this.link;
@@ -227,7 +276,7 @@ export class SimHotspot {
       } catch {
         rejection = { topic: '', id: '', reason: 'unparseable_rejection' };
       }
-      this.init.log.warn({ address: this.address, ...rejection }, 'sim.hotspot.rejected');
+      if (this.init.logRejections !== false) this.init.log.warn({ address: this.address, ...rejection }, 'sim.hotspot.rejected');
       this.init.onRejected?.(rejection);
     }
   }

@@ -19,3 +19,12 @@ export {
   createRegistryClient, onboardMessage, assertMessage, RegistryRequestFailed,
   type RegistryClient, type Assertion, type Capability,
 } from './registry-client.ts';
+export * from './load/index.ts';
+export * from './score/index.ts';
+export { SUBURBAN, FREE_SPACE, freeSpaceBoundDbm, siteLossDb, rssiForLoss, receiveThresholdDbm, hearingProbability, normalCdf, type LinkModel, type RadioSite, type HearingInput } from './radio.ts';
+export { createShadowingField, fieldCorrelation, DEFAULT_CORRELATION_DISTANCE_M, FIELD_FEATURES, type ShadowingField } from './shadowing.ts';
+export { BACKHAUL_CLASSES, DEFAULT_BACKHAUL, drawLatencyMs, type Backhaul, type BackhaulClass, type BackhaulClassName } from './backhaul.ts';
+export { scenarioHotspotKey, scenarioOwnerWallet } from './roster.ts';
+export { BEHAVIOUR_MODULES, SCENARIO_BEHAVIOURS, behaviourModule, type BehaviourModule, type BehaviourName, type KnobSpec } from './behaviours/index.ts';
+export * from './scenario/index.ts';
+export type { PacketUplink } from './hotspot.ts';

@@ -76,15 +76,21 @@ export function mqttLinks(url: string, settings: MqttLinkSettings = {}): LinkFac
       settled = true;
       clearTimeout(timer);
       client.off('error', fail);
-      // Later errors (e.g. a refused reconnect) go to the owner; mqtt.js keeps reconnecting.
-      client.on('error', (err) => opts.onError?.(err));
-      resolve(wrap(client, endTimeoutMs));
+      // Later errors (e.g. a refused reconnect) go to the owner; mqtt.js keeps reconnecting. Once
+      // the link is ending, a QoS 1 message still arriving makes mqtt.js write its PUBACK to the
+      // closed stream ("write after end"): nothing the owner can act on.
+      const link = wrap(client, endTimeoutMs);
+      client.on('error', (err) => {
+        if (!link.ending) opts.onError?.(err);
+      });
+      resolve(link);
     });
   });
 }
 
-function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink {
+function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink & { readonly ending: boolean } {
   const reconnectHandlers: (() => void)[] = [];
+  let ending = false;
   // Publishes mqtt.js still holds for a resend; ending the link settles them, or a stop after a
   // broker outage would wait forever (mqtt.js never calls back for a queue it dropped).
   const outstanding = new Set<(err: Error) => void>();
@@ -94,6 +100,9 @@ function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink {
   return {
     get connected() {
       return client.connected;
+    },
+    get ending() {
+      return ending;
     },
     publish(topic, payload, opts) {
       return new Promise<void>((resolve, reject) => {
@@ -118,6 +127,7 @@ function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink {
       reconnectHandlers.push(handler);
     },
     async end() {
+      ending = true;
       await new Promise<void>((resolve) => {
         // Disconnected: nothing can be flushed, so do not wait for it.
         const graceMs = client.connected ? endTimeoutMs : 0;

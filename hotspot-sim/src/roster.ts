@@ -47,3 +47,12 @@ export function buildRoster(city: CityPreset, count: number, seed: number): Rost
     return { index, key: simHotspotKey(seed, index), owner, position, antenna: drawAntenna(antennaRng), region: city.region };
   });
 }
+
+/** A scenario's hotspot key: the scenario name is part of it, so scenarios never share hotspots. */
+export function scenarioHotspotKey(scenario: string, seed: number, index: number): HotspotKey {
+  return hotspotKeyFromSeed(seed32('scenario', scenario, seed, 'hotspot', index));
+}
+
+export function scenarioOwnerWallet(scenario: string, seed: number, ownerIndex: number): SolanaWallet {
+  return solanaWalletFromSeed(seed32('scenario', scenario, seed, 'owner', ownerIndex));
+}

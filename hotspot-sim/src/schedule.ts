@@ -1,4 +1,4 @@
-import type { Clock } from '@hexlight/kit';
+import type { Clock, Timers } from '@hexlight/kit';
 import type { Rng } from './rng.ts';
 
 // When a hotspot beacons: once per UTC-aligned window of `intervalMs`, at a uniformly random
@@ -32,11 +32,8 @@ function randomMs(rng: Rng, spanMs: number): number {
   return Math.floor(rng.next() * Math.max(1, Math.floor(spanMs)));
 }
 
-/** The timer functions the loop uses; an accelerated-time run can pass scaled ones. */
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
+/** The timer functions the loop uses (kit's); an accelerated-time run passes `clockTimers(clock)`. */
+export type { Timers };
 
 export const realTimers: Timers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),

@@ -9,6 +9,9 @@ const USAGE = `hexlight <command> [options]
   keys               generate a hotspot key, print its address (and save it with --out FILE)
   keys operator      create the operator's Solana payer and mint keypair files if missing
   sim                run a fleet of simulated hotspots against a running network
+  sim --scenario S   run a scenario (city-dense, rural, city-mixed or a JSON file) and write its ground truth
+  sim score          score a run: cheaters caught and honest hotspots wrongly invalidated, per ruleset (table + SVG)
+  sim load           push a pre-signed corpus at maximum rate (load mode)
   bench <name>       run a benchmark (ingest, poc, rewards)
   poc                the PoC service alone (entropy, verifier, owner API)
   poc replay         verify a recorded PoC event stream offline (--rules, --in, --out)

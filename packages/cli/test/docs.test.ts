@@ -8,6 +8,8 @@ import '@hexlight/poc';
 import '@hexlight/hotspot-sim';
 import '@hexlight/chain';
 import '@hexlight/rewards';
+import '../src/network-clock.ts';
+import '../src/runtime.ts';
 
 const README = readFileSync(resolve(import.meta.dirname, '../../../README.md'), 'utf8');
 

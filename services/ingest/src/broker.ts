@@ -2,8 +2,8 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { addressToKeyBinary, reportId, checkConnectPassword, hotspotTopic, mayPublish, maySubscribe, parseHotspotTopic } from '@hexlight/protocol';
-import { listenWithFallback, type Clock, type Logger } from '@hexlight/kit';
+import { addressToKeyBinary, reportId, checkConnectPassword, CONNECT_MAX_SKEW_SECONDS, hotspotTopic, mayPublish, maySubscribe, parseHotspotTopic } from '@hexlight/protocol';
+import { listenWithFallback, skewWindowS, type Clock, type Logger } from '@hexlight/kit';
 import type { ReportPipeline } from './pipeline.ts';
 import { rejectionMessage } from './pipeline.ts';
 import type { HotspotDirectory } from './registry/directory.ts';
@@ -65,6 +65,7 @@ export interface BrokerDeps {
  */
 export async function startEmbeddedBroker(deps: BrokerDeps, config: BrokerConfig): Promise<EmbeddedBroker> {
   const { pipeline, directory, registry, clock, log } = deps;
+  const skewWindow = skewWindowS(clock, CONNECT_MAX_SKEW_SECONDS);
 
   const aedes = new Aedes({
     maxClientsIdLength: 64,
@@ -89,7 +90,7 @@ export async function startEmbeddedBroker(deps: BrokerDeps, config: BrokerConfig
       } catch {
         return done(connectError('bad username or password', 4), false);
       }
-      const check = checkConnectPassword(username, keyBinary, pass, Math.floor(clock.now() / 1000));
+      const check = checkConnectPassword(username, keyBinary, pass, Math.floor(clock.now() / 1000), skewWindow);
       if (!check.ok) {
         log.debug({ address: username, reason: check.reason }, 'ingest.connect.refused');
         return done(connectError('bad username or password', 4), false);

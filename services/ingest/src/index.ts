@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { MqttClient } from 'mqtt';
 import { hotspotTopic, parseHotspotTopic } from '@hexlight/protocol';
 import type { Db } from '@hexlight/store';
-import type { Clock, Logger, Service } from '@hexlight/kit';
+import { clockTimers, type Clock, type Logger, type Service } from '@hexlight/kit';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import { SharedSubscriptionConsumer } from './external/consumer.ts';
 import { ReportPipeline, rejectionMessage } from './pipeline.ts';
@@ -59,6 +59,8 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
   let consumers: SharedSubscriptionConsumer[] = [];
   let publisher: MqttClient | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
+  // Retention is network time: an accelerated clock prunes hourly in its hours, not real ones.
+  const timers = clockTimers(deps.clock);
 
   const routes = registryRoutes({ store: registry, directory, clock: deps.clock });
 
@@ -75,7 +77,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       const prune = () => w.pruneIds(new Date(deps.clock.now() - config.dedupRetentionDays * 86_400_000))
         .then((n) => { if (n > 0) deps.log.info({ removed: n }, 'ingest.dedup.pruned'); })
         .catch((err: Error) => deps.log.warn({ err: err.message }, 'ingest.dedup.prune-failed'));
-      pruneTimer = setInterval(prune, 3_600_000);
+      pruneTimer = timers.setInterval(prune, 3_600_000);
       pruneTimer.unref();
       if (config.mode === 'embedded') {
         broker = await startEmbeddedBroker({ pipeline, directory, registry, clock: deps.clock, log: deps.log }, {
@@ -118,7 +120,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
     },
 
     async stop() {
-      if (pruneTimer) clearInterval(pruneTimer);
+      if (pruneTimer) timers.clearInterval(pruneTimer);
       await broker?.close();
       // Consumers drain first: their last messages need the writer to commit before the ack.
       await Promise.all(consumers.map((c) => c.stop()));

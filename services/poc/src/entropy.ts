@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import bs58 from 'bs58';
 import { encodeEntropy, ENTROPY_TOPIC } from '@hexlight/protocol';
 import type { Db } from '@hexlight/store';
-import type { Clock, Logger, Service } from '@hexlight/kit';
+import { clockTimers, type Clock, type Logger, type Service } from '@hexlight/kit';
 
 /** Where fresh unpredictability comes from (Helium: the chain's latest blockhash). */
 export interface EntropySource {
@@ -47,10 +47,11 @@ export function deriveEntropy(source: Uint8Array, timestampS: number): EntropyRe
 }
 
 /**
- * Publishes new entropy every `intervalMs` (60 s) retained on network/entropy, stored first so a
- * beacon built on it can always be joined to it.
+ * Publishes new entropy every `intervalMs` (60 s of the clock's time) retained on network/entropy,
+ * stored first so a beacon built on it can always be joined to it.
  */
 export function createEntropyPublisher(deps: EntropyDeps, intervalMs = 60_000): Service & { current(): EntropyRecord | null; publishNow(): Promise<void> } {
+  const timers = clockTimers(deps.clock);
   let timer: NodeJS.Timeout | null = null;
   let current: EntropyRecord | null = null;
 
@@ -72,10 +73,10 @@ export function createEntropyPublisher(deps: EntropyDeps, intervalMs = 60_000): 
     publishNow: tick,
     async start() {
       await tick();
-      timer = setInterval(() => tick().catch((err: Error) => deps.log.warn({ err: err.message }, 'poc.entropy.failed')), intervalMs);
+      timer = timers.setInterval(() => tick().catch((err: Error) => deps.log.warn({ err: err.message }, 'poc.entropy.failed')), intervalMs);
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      if (timer) timers.clearInterval(timer);
       timer = null;
     },
   };

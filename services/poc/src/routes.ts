@@ -1,10 +1,14 @@
+import { Readable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
 import { Type, type Static } from '@sinclair/typebox';
 import { adminGuard, defineError, type Clock } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { InvalidAddress, isValidAddress } from '@hexlight/protocol';
+import { exportReplayEvents } from './export.ts';
 
 export const PocNotFound = defineError('POC_NOT_FOUND', 'no PoC with this id has been verified', { httpStatus: 404 });
+/** `GET /v1/admin/poc/export` with `to` not after `from` (details: from, to). */
+export const PocExportRange = defineError('POC_EXPORT_RANGE', 'the export period is empty: `to` must be after `from`', { httpStatus: 400 });
 
 const Err = Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())) });
 const Address = Type.String({ minLength: 20, maxLength: 64, pattern: '^[1-9A-HJ-NP-Za-km-z]+$' });
@@ -137,6 +141,36 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
       }
       return reply.code(204).send();
     });
+
+    // ---- admin: a stored period as replay input ----
+    const ExportQuery = Type.Object({
+      from: Type.String({ format: 'date-time', description: 'start of the period (inclusive), ISO 8601' }),
+      to: Type.String({ format: 'date-time', description: 'end of the period (exclusive), ISO 8601' }),
+    }, { additionalProperties: false });
+    app.get('/v1/admin/poc/export', {
+      onRequest: requireAdmin,
+      schema: {
+        tags: ['admin'],
+        summary: 'A stored period as `hexlight poc replay` input (JSON Lines, spec/poc-replay.md): what `hexlight poc export` writes, for a running network',
+        querystring: ExportQuery,
+        response: {
+          200: { description: 'one replay event per line, in time order', content: { 'application/x-ndjson': { schema: Type.String() } } },
+          400: Err, 401: Err, 403: Err,
+        },
+      },
+    }, async (req, reply) => {
+      const q = req.query as Static<typeof ExportQuery>;
+      const fromMs = Date.parse(q.from);
+      const toMs = Date.parse(q.to);
+      if (!(toMs > fromMs)) throw PocExportRange(undefined, { from: q.from, to: q.to });
+      const lines = await exportReplayEvents(deps.db, { fromMs, toMs });
+      // Streamed in chunks: a long period is more text than one string may hold.
+      async function* body() {
+        for (let i = 0; i < lines.length; i += 1000) yield `${lines.slice(i, i + 1000).join('\n')}\n`;
+      }
+      return reply.type('application/x-ndjson').header('cache-control', 'no-store').send(Readable.from(body()));
+    });
+
     app.get('/v1/admin/denylist', {
       onRequest: requireAdmin,
       schema: { tags: ['admin'], summary: 'The denylist', response: { 200: Type.Object({ keys: Type.Array(Type.Object({ address: Type.String(), tag: Type.String() })), edges: Type.Array(Type.Object({ a: Type.String(), b: Type.String(), tag: Type.String() })) }), 401: Err, 403: Err } },

@@ -4,7 +4,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Chain, PriorityFee } from '@hexlight/chain';
-import { ConfigInvalid, envBool, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
+import { clockTimers, ConfigInvalid, envBool, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { DAY_MS, type EmissionSchedule } from './epoch/index.ts';
 import { closeEpoch, EpochNotReady, epochAt, epochWindow, type EpochRewardConfig } from './ledger/index.ts';
@@ -23,6 +23,7 @@ export interface RewardsConfig {
   readonly tokenPriceUsd: string;
   readonly minPayout: bigint;
   readonly priorityFee: PriorityFee | undefined;
+  /** Pause between passes, in clock ms (a `--speed` clock shortens it in real time). */
   readonly intervalMs: number;
   /** false: close epochs and keep the ledger, send nothing to the chain. */
   readonly payouts: boolean;
@@ -107,6 +108,7 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
     { db, chain: deps.chain, clock, log, keys: deps.keys },
     { decimals: config.decimals, minPayout: config.minPayout, ...(config.priorityFee ? { priorityFee: config.priorityFee } : {}) },
   );
+  const timers = clockTimers(clock);
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
@@ -169,7 +171,7 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
         log.error({ err: err.message, code: (err as { code?: string }).code }, 'rewards.pass.failed');
       },
     ).finally(() => {
-      if (!stopped) timer = setTimeout(tick, config.intervalMs);
+      if (!stopped) timer = timers.setTimeout(tick, config.intervalMs);
     });
   };
 
@@ -188,7 +190,7 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
     },
     async stop() {
       stopped = true;
-      if (timer) clearTimeout(timer);
+      if (timer) timers.clearTimeout(timer);
       await running; // a pass in flight finishes: every attempt it signed is recorded or sent
     },
   };

@@ -5,7 +5,7 @@ import {
   addressToKeyBinary, isRegionName, maxConductedPower, publicKeyOf, solanaPublicKeyBytes,
   verifyEd25519, verifySolanaSignature,
 } from '@hexlight/protocol';
-import type { Clock } from '@hexlight/kit';
+import { describeClock, skewWindowS, type Clock } from '@hexlight/kit';
 import { assertMessage, onboardMessage, type AssertionFields } from './messages.ts';
 import type { HotspotRow, RegistryStore } from './store.ts';
 import type { HotspotDirectory } from './directory.ts';
@@ -67,6 +67,13 @@ const HotspotStatus = Type.Intersect([Hotspot, Type.Object({
   }),
 })]);
 
+const NetworkClock = Type.Object({
+  now_ms: Type.Integer({ description: 'the network clock, ms since 1970' }),
+  speed: Type.Number({ exclusiveMinimum: 0, description: 'network ms per real ms (1 = real time)' }),
+  origin_real_ms: Type.Number({ description: 'a real time (Date.now() of the serving machine), ms' }),
+  origin_clock_ms: Type.Number({ description: 'the network clock at origin_real_ms, ms' }),
+});
+
 export const ErrorBody = Type.Object({
   code: Type.String(), message: Type.String(), details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
 }, { $id: 'Error' });
@@ -122,7 +129,7 @@ export function registryRoutes(deps: RegistryDeps): FastifyPluginAsync {
       const keyBinary = addressToKeyBinary(body.address);
       solanaPublicKeyBytes(body.owner); // INVALID_WALLET when not a 32-byte base58 key
       const nowS = Math.floor(deps.clock.now() / 1000);
-      if (Math.abs(nowS - body.timestamp) > MAX_SKEW_S) throw StaleTimestamp(undefined, { server_time: nowS });
+      if (Math.abs(nowS - body.timestamp) > skewWindowS(deps.clock, MAX_SKEW_S)) throw StaleTimestamp(undefined, { server_time: nowS });
       const msg = onboardMessage(body.address, body.owner, body.timestamp);
       if (!verifyEd25519(publicKeyOf(keyBinary), msg, decodeSignature(body.hotspot_signature))) throw BadHotspotSignature();
       if (!verifySolanaSignature(body.owner, msg, decodeSignature(body.owner_signature))) throw BadOwnerSignature();
@@ -204,5 +211,17 @@ export function registryRoutes(deps: RegistryDeps): FastifyPluginAsync {
         response: { 200: Type.Object({ hotspots: Type.Integer(), online: Type.Integer(), beacons: Type.Integer(), witnesses: Type.Integer() }) },
       },
     }, async () => deps.store.networkCounts());
+
+    // The clock that stamps reports and checks connect tokens: a simulator follows it (`hexlight sim`).
+    app.get('/v1/network/clock', {
+      schema: {
+        tags: ['registry'],
+        summary: "The network's clock: now, its speed against real time, and the origins to rebuild it (now = origin_clock_ms + (real now - origin_real_ms) x speed)",
+        response: { 200: NetworkClock },
+      },
+    }, async () => {
+      const d = describeClock(deps.clock);
+      return { now_ms: deps.clock.now(), speed: d.speed, origin_real_ms: d.originRealMs, origin_clock_ms: d.originClockMs };
+    });
   };
 }

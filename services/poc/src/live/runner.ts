@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '@hexlight/store';
-import type { Clock, Logger, Service } from '@hexlight/kit';
+import { clockTimers, type Clock, type Logger, type Service } from '@hexlight/kit';
 import { bytesToHex } from '@hexlight/protocol';
 import { verifyPoc } from '../verifier/verify.ts';
 import { verifyAndApply } from '../step.ts';
@@ -13,7 +13,7 @@ import { syncDenylistFile } from './denylist-file.ts';
 export interface RunnerConfig {
   rulesetName: string;
   ruleset: Ruleset;
-  /** How often the runner looks for beacons whose entropy has expired. */
+  /** How often the runner looks for beacons whose entropy has expired (clock ms). */
   intervalMs: number;
   /** Beacons per transaction. */
   batchSize: number;
@@ -43,6 +43,7 @@ interface WitnessRow { id: Uint8Array; received_at: Date; payload: Uint8Array; d
  * a crash between batches neither loses nor double-counts a PoC: uncommitted work is redone.
  */
 export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, config: RunnerConfig): Service & { tick(): Promise<number>; stats: RunnerStats } {
+  const timers = clockTimers(deps.clock);
   let feed: StoreFeed | null = null;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
@@ -194,12 +195,12 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
     tick,
     async start() {
       await ensureFeed();
-      timer = setInterval(() => {
+      timer = timers.setInterval(() => {
         tick().catch((err: Error) => deps.log.warn({ err: err.message }, 'poc.batch.failed'));
       }, config.intervalMs);
     },
     async stop() {
-      if (timer) clearInterval(timer);
+      if (timer) timers.clearInterval(timer);
       timer = null;
       await running?.catch(() => {});
     },
