@@ -147,7 +147,8 @@ function wrap(client: MqttClient, endTimeoutMs: number): HotspotLink & { readonl
   };
 }
 
-function redact(url: string): string {
+/** A broker URL without credentials or path, for messages. */
+export function redact(url: string): string {
   try {
     const u = new URL(url);
     return `${u.protocol}//${u.host}`;

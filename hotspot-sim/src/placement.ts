@@ -70,7 +70,8 @@ function uniformInDisc(rng: Rng, radiusKm: number): { eastKm: number; northKm: n
   return { eastKm: r * Math.cos(theta), northKm: r * Math.sin(theta) };
 }
 
-function pickWeighted<T extends { weight: number }>(rng: Rng, items: readonly T[], total: number): T {
+/** Draws one item with probability weight / total. */
+export function pickWeighted<T extends { weight: number }>(rng: Rng, items: readonly T[], total: number): T {
   let x = rng.next() * total;
   for (const item of items) {
     x -= item.weight;

@@ -9,6 +9,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import mqtt, { type MqttClient } from 'mqtt';
 import { hotspotKeyFromSeed, makeConnectPassword } from '@hexlight/protocol';
+import { redact } from '../link.ts';
 import { CORPUS_KINDS } from './corpus.ts';
 
 export type PushAuth = 'hotspot' | 'anonymous' | { username: string; password: string };
@@ -254,15 +255,6 @@ async function openAll(slots: Slot[]): Promise<(number | undefined)[]> {
   await Promise.all(Array.from({ length: Math.min(job.connectConcurrency, slots.length) }, opener));
   if (failure) throw Object.assign(new Error((failure as { message: string }).message), failure);
   return firsts;
-}
-
-function redact(url: string): string {
-  try {
-    const u = new URL(url);
-    return `${u.protocol}//${u.host}`;
-  } catch {
-    return '<invalid url>';
-  }
 }
 
 async function main(): Promise<void> {

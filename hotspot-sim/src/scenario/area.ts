@@ -1,6 +1,6 @@
 import * as h3 from 'h3-js';
 import { cityPreset } from '../cities.ts';
-import { ASSERT_RESOLUTION, distanceM, type Position } from '../placement.ts';
+import { ASSERT_RESOLUTION, distanceM, pickWeighted, type Position } from '../placement.ts';
 import type { Rng } from '../rng.ts';
 
 // Where a scenario's hotspots stand: a city preset's disc or a GeoJSON polygon (outer ring and
@@ -157,15 +157,6 @@ function inRing(ring: readonly [number, number][], x: number, y: number): boolea
     if (yi > y !== yj > y && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
-}
-
-function pickWeighted<T extends { weight: number }>(rng: Rng, items: readonly T[], total: number): T {
-  let x = rng.next() * total;
-  for (const item of items) {
-    x -= item.weight;
-    if (x < 0) return item;
-  }
-  return items[items.length - 1]!;
 }
 
 function mean(xs: number[]): number {

@@ -152,19 +152,24 @@ export function createPayoutEngine(deps: PayoutEngineDeps, config: PayoutConfig)
       if (!ChainUnavailable.is(err)) throw err;
     }
     // Creating an account twice fails, so a retry after a lost response is harmless.
-    for (let i = 0; i < 50 && !(await chain.accountExists(mint)); i++) await sleep(100);
-    if (!(await chain.accountExists(mint))) throw ChainUnavailable('the mint was not created in time; retry', { mint: mint.toBase58() });
+    let exists = false;
+    for (let i = 0; i < 50 && !(exists = await chain.accountExists(mint)); i++) await sleep(100);
+    if (!exists) throw ChainUnavailable('the mint was not created in time; retry', { mint: mint.toBase58() });
     log.info({ mint: mint.toBase58(), decimals: config.decimals }, 'payouts.mint.created');
     return { created: true };
   }
 
-  /** One mint job per closed epoch that allocated anything, derived from the ledger (idempotent). */
+  /**
+   * One mint job per closed epoch that allocated anything, derived from the ledger (idempotent).
+   * Only epochs still without a job are summed, so a pass does not rescan every epoch's rewards.
+   */
   async function createMintJobs(): Promise<void> {
     await db.query(
       `INSERT INTO payout_jobs (job, kind, epoch, amount, created_at)
        SELECT 'm:' || e.epoch, 'mint', e.epoch, s.total, $1
-       FROM reward_epochs e JOIN (SELECT epoch, sum(total) AS total FROM hotspot_rewards GROUP BY epoch) s ON s.epoch = e.epoch
-       WHERE s.total > 0 AND NOT EXISTS (SELECT 1 FROM payout_jobs j WHERE j.kind = 'mint' AND j.epoch = e.epoch)
+       FROM reward_epochs e
+       CROSS JOIN LATERAL (SELECT sum(h.total) AS total FROM hotspot_rewards h WHERE h.epoch = e.epoch) s
+       WHERE NOT EXISTS (SELECT 1 FROM payout_jobs j WHERE j.kind = 'mint' AND j.epoch = e.epoch) AND s.total > 0
        ON CONFLICT DO NOTHING`,
       [now()],
     );
@@ -301,6 +306,9 @@ export function createPayoutEngine(deps: PayoutEngineDeps, config: PayoutConfig)
   async function maybeCreateRun(): Promise<number | undefined> {
     const open = await db.query<{ n: string }>(`SELECT count(*)::text AS n FROM payout_jobs WHERE state <> 'done'`);
     if (Number(open.rows[0]!.n) > 0) return undefined;
+    // Nobody owed enough: no run, and no chain read on this pass.
+    const due = await db.query('SELECT 1 FROM owner_balances WHERE lifetime - paid >= $1 LIMIT 1', [minPayout.toString()]);
+    if (due.rows.length === 0) return undefined;
     const escrow = await chain.tokenBalance(payer.publicKey, mint);
     return db.transaction(async (tx) => {
       const owed = await tx.query<{ owner: string; owed: string }>(
