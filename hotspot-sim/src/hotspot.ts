@@ -220,7 +220,11 @@ export class SimHotspot {
 
   /** Publishes a witness of `beacon` at QoS 1 (resolves on PUBACK). */
   async witness(beacon: Pick<SimBeacon, 'data' | 'frequency' | 'datarate'>, rssi: number, snr: number, receivedAtMs?: number): Promise<void> {
-    const payload = this.makeWitness(beacon, rssi, snr, receivedAtMs);
+    await this.publishWitness(this.makeWitness(beacon, rssi, snr, receivedAtMs));
+  }
+
+  /** Publishes a witness report signed earlier by makeWitness, at QoS 1 (resolves on PUBACK). */
+  async publishWitness(payload: Uint8Array): Promise<void> {
     await this.requireLink().publish(hotspotTopic(this.address, 'witness'), payload, { qos: 1 });
   }
 

@@ -86,21 +86,30 @@ export interface ClusterOptions {
   clusterRadiusKm: number;
   /** Share of sites placed in clusters; the rest are uniform over the area. */
   clusteredShare: number;
+  /** Least distance between two sites, m (0 or absent = none); best effort. */
+  minSpacingM?: number;
 }
+
+const PLACEMENT_DRAWS = 64;
 
 /**
  * `count` sites in `area` from a Thomas cluster process (sim-perf.md §4), each on the centre of
- * its res-12 cell (the cell a hotspot asserts) and inside the area.
+ * its res-12 cell (the cell a hotspot asserts) and inside the area. With `minSpacingM`, a draw
+ * closer than that to a placed site is drawn again; a site that finds no free spot in
+ * PLACEMENT_DRAWS draws takes the farthest one it drew (so a crowded area still places all).
  */
 export function placeInArea(area: Area, count: number, rng: Rng, opts: ClusterOptions): Position[] {
   const centres = Array.from({ length: opts.clusters }, () => ({ ...area.randomClusterCentre(rng), weight: 0.5 + rng.next() }));
   const total = centres.reduce((s, c) => s + c.weight, 0);
+  const spacing = opts.minSpacingM ?? 0;
+  const placed = spacing > 0 ? createSpacingGrid(area, spacing) : null;
   const out: Position[] = [];
   for (let i = 0; i < count; i++) {
     const clustered = centres.length > 0 && rng.next() < opts.clusteredShare;
-    let position: Position | null = null;
-    // Rejection sampling: a draw whose cell centre falls outside is drawn again.
-    for (let attempt = 0; attempt < 64 && !position; attempt++) {
+    let best: Position | null = null;
+    let bestGap = -1;
+    // Rejection sampling: a draw whose cell centre falls outside (or too near a placed site) is drawn again.
+    for (let attempt = 0; attempt < PLACEMENT_DRAWS && bestGap < spacing; attempt++) {
       let p: { lat: number; lng: number };
       if (clustered) {
         const c = pickWeighted(rng, centres, total);
@@ -109,11 +118,61 @@ export function placeInArea(area: Area, count: number, rng: Rng, opts: ClusterOp
       } else {
         p = area.randomPoint(rng);
       }
-      position = snapInside(area, p);
+      const position = snapInside(area, p);
+      if (!position) continue;
+      const g = placed ? placed.gap(position) : Infinity;
+      if (g > bestGap) {
+        best = position;
+        bestGap = g;
+      }
     }
-    out.push(position ?? snapInside(area, area.randomPoint(rng)) ?? cellCentre(area.centre));
+    const site = best ?? snapInside(area, area.randomPoint(rng)) ?? cellCentre(area.centre);
+    placed?.add(site);
+    out.push(site);
   }
   return out;
+}
+
+export interface SpacingGrid {
+  add(p: Position): void;
+  remove(p: Position): void;
+  /** Distance to the nearest site, m; Infinity when none is within `spacing`. */
+  gap(p: Position): number;
+}
+
+/** Sites bucketed by `spacing`-sized squares, for the nearest one within `spacing`. */
+export function createSpacingGrid(area: Area, spacing: number): SpacingGrid {
+  const cells = new Map<string, Position[]>();
+  const key = (x: number, y: number) => `${x},${y}`;
+  const at = (p: Position) => {
+    const { x, y } = area.toLocal(p);
+    return { cx: Math.floor(x / spacing), cy: Math.floor(y / spacing) };
+  };
+  return {
+    add(p: Position): void {
+      const { cx, cy } = at(p);
+      const k = key(cx, cy);
+      const list = cells.get(k);
+      if (list) list.push(p);
+      else cells.set(k, [p]);
+    },
+    remove(p: Position): void {
+      const { cx, cy } = at(p);
+      const list = cells.get(key(cx, cy));
+      const i = list ? list.indexOf(p) : -1;
+      if (i >= 0) list!.splice(i, 1);
+    },
+    gap(p: Position): number {
+      const { cx, cy } = at(p);
+      let min = Infinity;
+      for (let dx = -1; dx <= 1; dx++) {
+        for (let dy = -1; dy <= 1; dy++) {
+          for (const o of cells.get(key(cx + dx, cy + dy)) ?? []) min = Math.min(min, distanceM(p, o));
+        }
+      }
+      return min;
+    },
+  };
 }
 
 /** The res-12 cell centre holding `p`. */

@@ -27,6 +27,11 @@ export interface Scenario {
     clusterRadiusKm: number;
     /** Share of hotspots in clusters; the rest are uniform over the area (sparse). */
     clusteredShare: number;
+    /**
+     * Least distance between two radios, m (0 = none). Placement draws again until it holds, best
+     * effort: a site that finds no free spot in its budget takes the farthest one it drew.
+     */
+    minSpacingM: number;
   };
   antenna: {
     /** dBi × 10 (rounded to whole tenths). */

@@ -30,6 +30,19 @@ describe('scenario populations', () => {
     }
   });
 
+  it('minSpacingM keeps radios apart; without it a clustered city has close neighbours', () => {
+    const doc = (minSpacingM?: number) => validateScenario({
+      format: 'hexlight-sim-scenario', version: 1, name: 'spacing', seed: 3, area: { city: 'lisbon' },
+      hotspots: { count: 150, clusters: 4, clusterRadiusKm: 1, ...(minSpacingM !== undefined ? { minSpacingM } : {}) },
+    });
+    const nearest = (minSpacingM?: number) => {
+      const radios = buildPopulation(doc(minSpacingM)).radios.map((r) => r.position);
+      return Math.min(...radios.map((p, i) => Math.min(...radios.filter((_, j) => j !== i).map((o) => distanceM(p, o)))));
+    };
+    expect(nearest()).toBeLessThan(100);
+    expect(nearest(450)).toBeGreaterThanOrEqual(450);
+  });
+
   it('is the same population for the same scenario, and other keys for another name or seed', async () => {
     const s = await loadScenario('city-mixed');
     const a = buildPopulation(s);

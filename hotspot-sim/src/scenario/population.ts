@@ -4,7 +4,7 @@ import { BEHAVIOUR_MODULES, SCENARIO_BEHAVIOURS, type BehaviourName, type Behavi
 import { distanceM, type Position } from '../placement.ts';
 import { createRng, type Rng } from '../rng.ts';
 import { HOTSPOTS_PER_OWNER, scenarioHotspotKey, scenarioOwnerWallet } from '../roster.ts';
-import { cellCentre, createArea, offsetPoint, placeInArea, type Area } from './area.ts';
+import { cellCentre, createArea, createSpacingGrid, offsetPoint, placeInArea, type Area } from './area.ts';
 import { drawDist } from './dist.ts';
 import type { Scenario } from './format.ts';
 
@@ -168,7 +168,10 @@ export function buildPopulation(scenario: Scenario): Population {
   return { area, region: scenario.region, radios, hotspots, counts };
 }
 
-/** Moves each clique's members at least its `minSpacingKm` apart (best effort in a small area). */
+/**
+ * Moves each clique's members at least its `minSpacingKm` apart (best effort in a small area),
+ * keeping the scenario's `minSpacingM` from every other radio where a draw allows.
+ */
 function spaceCliques(scenario: Scenario, area: Area, slots: Slot[], slotSite: number[], radios: PopulationRadio[], rng: Rng): void {
   const cliques = new Map<string, { behaviour: BehaviourName; sites: number[] }>();
   slots.forEach((s, i) => {
@@ -177,23 +180,31 @@ function spaceCliques(scenario: Scenario, area: Area, slots: Slot[], slotSite: n
     clique.sites.push(slotSite[i]!);
     cliques.set(s.group.id, clique);
   });
+  const minSpacingM = scenario.hotspots.minSpacingM;
+  const others = minSpacingM > 0 ? createSpacingGrid(area, minSpacingM) : null;
+  if (others) for (const r of radios) others.add(r.position);
   for (const { behaviour, sites } of cliques.values()) {
     const spacingM = (scenario.behaviours[behaviour as keyof Scenario['behaviours']].minSpacingKm as number) * 1000;
     if (!(spacingM > 0)) continue;
     const placed: Position[] = [];
+    // How well a spot does: 1 = both distances hold; below, the worse of the two as a fraction.
+    const fit = (p: Position) => Math.min(1, gap(p, placed) / spacingM, others ? others.gap(p) / minSpacingM : 1);
     for (const site of sites) {
-      let best = radios[site]!.position;
-      let bestGap = gap(best, placed);
-      for (let attempt = 0; attempt < 200 && bestGap < spacingM; attempt++) {
+      const current = radios[site]!.position;
+      others?.remove(current);
+      let best = current;
+      let bestFit = fit(best);
+      for (let attempt = 0; attempt < 200 && bestFit < 1; attempt++) {
         const candidate = cellCentre(area.randomPoint(rng));
         if (!area.contains(candidate.lat, candidate.lng)) continue;
-        const g = gap(candidate, placed);
-        if (g > bestGap) {
+        const f = fit(candidate);
+        if (f > bestFit) {
           best = candidate;
-          bestGap = g;
+          bestFit = f;
         }
       }
       radios[site]!.position = best;
+      others?.add(best);
       placed.push(best);
     }
   }

@@ -34,13 +34,14 @@ export function validateScenario(doc: unknown, source = 'scenario'): Readonly<Sc
   const { area, region } = checkArea(c, root);
   const radiusKm = createArea(area).radiusKm;
 
-  const h = c.object(root.hotspots, 'hotspots', ['count', 'clusters', 'clusterRadiusKm', 'clusteredShare'], ['count']);
+  const h = c.object(root.hotspots, 'hotspots', ['count', 'clusters', 'clusterRadiusKm', 'clusteredShare', 'minSpacingM'], ['count']);
   const count = c.number(h.count, 'hotspots.count', { min: 0, max: MAX_FLEET_HOTSPOTS, integer: true });
   const hotspots = {
     count,
     clusters: opt(h, 'clusters', (v) => c.number(v, 'hotspots.clusters', { min: 0, max: 1_000, integer: true }), Math.min(6, Math.max(1, Math.round(Math.sqrt(count))))),
     clusterRadiusKm: opt(h, 'clusterRadiusKm', (v) => c.number(v, 'hotspots.clusterRadiusKm', { above: 0, max: MAX_AREA_RADIUS_KM }), radiusKm / 5),
     clusteredShare: opt(h, 'clusteredShare', (v) => c.share(v, 'hotspots.clusteredShare'), SCENARIO_DEFAULTS.clusteredShare),
+    minSpacingM: opt(h, 'minSpacingM', (v) => c.number(v, 'hotspots.minSpacingM', { min: 0, max: 10_000 }), 0),
   };
 
   const a = Object.hasOwn(root, 'antenna') ? c.object(root.antenna, 'antenna', ['gain', 'elevationM']) : {};

@@ -9,6 +9,11 @@ import { isOrphan, type VerdictLine } from './verdicts.ts';
 //   (`stale`, `bad_signature`). A witness of an invalid beacon carries the beacon's reason, not a
 //   judgement of the witness (an honest hotspot that hears a cheater must not be blamed for the
 //   cheater's beacon), so those reports are set aside ("excluded").
+// - Unproven beacons: a beacon judged `gateway_no_valid_witnesses` (nobody, or nobody credible,
+//   reported hearing it) proves nothing either way: an isolated honest hotspot and a spoofer whose
+//   only witnesses were rejected look alike. It earns nothing, but it is not an accusation, so it
+//   is tallied apart and left out of the beacon share (otherwise a ruleset that rejects a cheater's
+//   witness would be blamed for the honest beaconer it was the only witness of).
 // A hotspot is *flagged* when at least `threshold` of its beacons, or at least `threshold` of its
 // witness reports, were judged invalid. The roles are scored apart because a hotspot sends one
 // beacon per window but witnesses dozens: a pooled share would drown a beacon-side cheat
@@ -40,9 +45,15 @@ export interface ScoreOptions {
   beaconWindowMs?: number;
 }
 
+/** The beacon verdict that means "not proven" rather than "invalid" (see above). */
+export const UNPROVEN_BEACON_REASON = 'gateway_no_valid_witnesses';
+
 export interface ReportTally {
+  /** Judged beacons (unproven ones apart). */
   beacons: number;
   beaconsInvalid: number;
+  /** Beacons no valid witness confirmed (`gateway_no_valid_witnesses`): not counted in the share. */
+  beaconsUnproven: number;
   /** Counted witness reports: on valid beacons, plus orphans. */
   witnesses: number;
   witnessesInvalid: number;
@@ -137,13 +148,14 @@ export function scoreDefinition(threshold: number): string[] {
   const pct = formatShare(threshold);
   return [
     `flagged: at least ${pct} of its beacons, or at least ${pct} of its witness reports, judged invalid in the scored period`,
+    `a beacon no valid witness confirmed (${UNPROVEN_BEACON_REASON}) is unproven, not invalid: shown apart, outside the beacon share`,
     'witness reports count when their beacon was valid (on an invalid beacon every witness carries the beacon\'s reason: set aside); orphan witnesses count',
     'scored period: from the end of the warm-up (the run\'s first complete beacon window, which the reciprocity rules spend) to the end of the run',
     'caught = cheater flagged; wrongly invalidated = non-cheater (honest, offline, flaky) flagged; silent = no report in the period (never flagged); rates are over all hotspots of a group',
   ];
 }
 
-const emptyTally = (): ReportTally => ({ beacons: 0, beaconsInvalid: 0, witnesses: 0, witnessesInvalid: 0, witnessesExcluded: 0, reasons: {} });
+const emptyTally = (): ReportTally => ({ beacons: 0, beaconsInvalid: 0, beaconsUnproven: 0, witnesses: 0, witnessesInvalid: 0, witnessesExcluded: 0, reasons: {} });
 
 function addReason(t: ReportTally, reason: string | null): void {
   const r = reason ?? 'unknown';
@@ -153,6 +165,7 @@ function addReason(t: ReportTally, reason: string | null): void {
 function addTally(into: ReportTally, t: ReportTally): void {
   into.beacons += t.beacons;
   into.beaconsInvalid += t.beaconsInvalid;
+  into.beaconsUnproven += t.beaconsUnproven;
   into.witnesses += t.witnesses;
   into.witnessesInvalid += t.witnessesInvalid;
   into.witnessesExcluded += t.witnessesExcluded;
@@ -196,7 +209,9 @@ export function scoreRun(truth: Truth, verdictsByRuleset: Readonly<Record<string
       }
       if (!inPeriod(line.received_ms)) continue;
       const b = tallyOf(line.beaconer);
-      if (b) {
+      if (b && !line.beacon.valid && line.beacon.reason === UNPROVEN_BEACON_REASON) {
+        b.beaconsUnproven++;
+      } else if (b) {
         b.beacons++;
         if (!line.beacon.valid) {
           b.beaconsInvalid++;
@@ -225,7 +240,7 @@ export function scoreRun(truth: Truth, verdictsByRuleset: Readonly<Record<string
       const witnessInvalidShare = ratio(t.witnessesInvalid, t.witnesses);
       return {
         address: h.address, behaviour: h.behaviour, cheater: h.cheater, ...t, beaconInvalidShare, witnessInvalidShare,
-        silent: t.beacons + t.witnesses + t.witnessesExcluded === 0,
+        silent: t.beacons + t.beaconsUnproven + t.witnesses + t.witnessesExcluded === 0,
         flagged: (beaconInvalidShare ?? 0) >= threshold || (witnessInvalidShare ?? 0) >= threshold,
       };
     });

@@ -63,12 +63,12 @@ export function formatScoreTable(result: ScoreResult): string {
   ])));
   out.push('');
 
-  out.push('invalid reports (counted: witness reports on invalid beacons set aside) and why');
+  out.push('invalid reports (counted: witness reports on invalid or unproven beacons set aside) and why');
   const nameW = Math.max(...names.map((n) => n.length));
   for (const g of first.behaviours) {
     for (const [i, b] of byRuleset(g.behaviour).entries()) {
       const r = b.reports;
-      out.push(`  ${(i === 0 ? g.behaviour : '').padEnd(16)} ${names[i]!.padEnd(nameW)}  beacons ${`${r.beaconsInvalid}/${r.beacons}`.padStart(9)}  witness reports ${`${r.witnessesInvalid}/${r.witnesses}`.padStart(11)}  ${topReasons(r.reasons)}`);
+      out.push(`  ${(i === 0 ? g.behaviour : '').padEnd(16)} ${names[i]!.padEnd(nameW)}  beacons ${`${r.beaconsInvalid}/${r.beacons}`.padStart(9)} ${`(+${r.beaconsUnproven} unproven)`.padEnd(16)} witness reports ${`${r.witnessesInvalid}/${r.witnesses}`.padStart(11)}  ${topReasons(r.reasons)}`);
     }
   }
   return `${out.join('\n')}\n`;
