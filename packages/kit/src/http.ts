@@ -23,7 +23,9 @@ export interface HttpAppOptions {
 export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: opts.logger || undefined,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+    // allowUnionTypes: a field may be `type: ['string', 'integer']` (a DevAddr as hex or as a number): a union
+    // type is checked without coercion, where anyOf would coerce the value into its first branch.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false, allowUnionTypes: true } },
     bodyLimit: 64 * 1024,
     ...(opts.https ? { https: opts.https } : {}),
   } as FastifyServerOptions) as unknown as FastifyInstance;

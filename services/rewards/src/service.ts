@@ -1,6 +1,8 @@
 /**
  * The rewards service: closes epochs as they become ready, then drives payouts, on a timer. Its
- * owner API is `rewardsRoutes`. Settings come from REWARDS_* (README "Configuration").
+ * routes: the owner API (`rewardsRoutes`), organisations and their DC (`accountRoutes`) and card
+ * payments (`paymentRoutes`). Settings come from REWARDS_*, PAYMENTS_PROVIDER, STRIPE_*, PUBLIC_URL and
+ * DEVADDR_POOL (README "Configuration").
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Chain, PriorityFee } from '@hexlight/chain';
@@ -11,6 +13,8 @@ import { closeEpoch, EpochNotReady, epochAt, epochWindow, type EpochRewardConfig
 import { createPayoutEngine, type PassResult, type PayoutEngine, type PayoutKeys } from './payouts/index.ts';
 import { fixedPrice, type PriceSource } from './price.ts';
 import { rewardsRoutes } from './routes.ts';
+import { accountRoutes, DEFAULT_DEVADDR_POOL, parseDevAddrPool, type DevAddrPool } from './accounts/index.ts';
+import { createPayments, loadPaymentsConfig, paymentRoutes, type Payments, type PaymentsConfig } from './payments/index.ts';
 
 export interface RewardsConfig {
   readonly epochLengthMs: number;
@@ -31,6 +35,10 @@ export interface RewardsConfig {
   readonly maxClosesPerPass: number;
   /** Bearer token of `/v1/admin/rewards/*` (ADMIN_TOKEN); undefined = off. */
   readonly adminToken: string | undefined;
+  /** Card payments of DC: provider and its secrets, PUBLIC_URL. */
+  readonly payments: PaymentsConfig;
+  /** Where free DevAddr blocks come from (DEVADDR_POOL). */
+  readonly devaddrPool: DevAddrPool;
 }
 
 /** Helium's IOT schedule from 2025-08-01: 44.52 M tokens a day (6 decimals), halving every 2 years. */
@@ -50,6 +58,15 @@ export function loadRewardsConfig(env: Env = process.env, defaults: { epochS?: n
     throw ConfigInvalid(`REWARDS_TOKEN_PRICE_USD=${JSON.stringify(price)} is not a non-negative decimal`, { setting: 'REWARDS_TOKEN_PRICE_USD' });
   }
   const fee = envInt(env, 'REWARDS_PRIORITY_FEE_MICROLAMPORTS', 0, { min: 0 });
+  const poolText = envString(env, 'DEVADDR_POOL');
+  let devaddrPool = DEFAULT_DEVADDR_POOL;
+  if (poolText !== undefined) {
+    try {
+      devaddrPool = parseDevAddrPool(poolText);
+    } catch (err) {
+      throw ConfigInvalid(`DEVADDR_POOL=${JSON.stringify(poolText)}: ${(err as Error).message}`, { setting: 'DEVADDR_POOL' });
+    }
+  }
   const start = envString(env, 'REWARDS_EMISSION_START');
   const startMs = start === undefined ? DEFAULT_SCHEDULE.startMs : Date.parse(start);
   if (!Number.isFinite(startMs)) throw ConfigInvalid(`REWARDS_EMISSION_START=${JSON.stringify(start)} is not an ISO date`, { setting: 'REWARDS_EMISSION_START' });
@@ -65,6 +82,8 @@ export function loadRewardsConfig(env: Env = process.env, defaults: { epochS?: n
     payouts: envBool(env, 'REWARDS_PAYOUTS', true),
     maxClosesPerPass: 50,
     adminToken: envString(env, 'ADMIN_TOKEN'),
+    payments: loadPaymentsConfig(env),
+    devaddrPool,
   });
 }
 
@@ -83,6 +102,8 @@ export interface RewardsDeps {
   readonly keys: PayoutKeys;
   /** Default: the fixed price of the config. */
   readonly price?: PriceSource;
+  /** Default: the adapter the config names (Stripe, or the embedded test provider). */
+  readonly payments?: Payments;
 }
 
 export interface RewardsPassResult {
@@ -95,6 +116,7 @@ export interface RewardsPassResult {
 export interface Rewards extends Service {
   readonly routes: FastifyPluginAsync;
   readonly payouts: PayoutEngine;
+  readonly payments: Payments;
   /** One pass now (tests, demos): close what is ready, then one payout pass. */
   runOnce(): Promise<RewardsPassResult>;
   /** What the last pass did, for status lines. */
@@ -104,6 +126,7 @@ export interface Rewards extends Service {
 export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>): Rewards {
   const { db, clock, log } = deps;
   const price = deps.price ?? fixedPrice(config.tokenPriceUsd);
+  const payments = deps.payments ?? createPayments(config.payments);
   const engine = createPayoutEngine(
     { db, chain: deps.chain, clock, log, keys: deps.keys },
     { decimals: config.decimals, minPayout: config.minPayout, ...(config.priorityFee ? { priorityFee: config.priorityFee } : {}) },
@@ -178,10 +201,15 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
   return {
     name: 'rewards',
     payouts: engine,
-    routes: rewardsRoutes({
-      db, clock, epochLengthMs: config.epochLengthMs, graceMs: config.graceMs, payouts: engine, decimals: config.decimals,
-      chain: deps.chain, mint: engine.mint, escrowOwner: engine.escrowOwner, adminToken: config.adminToken,
-    }),
+    payments,
+    routes: async (app) => {
+      await app.register(rewardsRoutes({
+        db, clock, epochLengthMs: config.epochLengthMs, graceMs: config.graceMs, payouts: engine, decimals: config.decimals,
+        chain: deps.chain, mint: engine.mint, escrowOwner: engine.escrowOwner, adminToken: config.adminToken,
+      }));
+      await app.register(accountRoutes({ db, clock, devaddrPool: config.devaddrPool, adminToken: config.adminToken }));
+      await app.register(paymentRoutes({ db, clock, log, payments, publicUrl: config.payments.publicUrl }));
+    },
     runOnce,
     stats: () => ({ lastClosed, lastPass, lastError }),
     async start() {

@@ -67,6 +67,9 @@ export async function run(argv: string[]): Promise<number> {
     `  Chain       ${chain.description}`,
     `  Rewards     epochs of ${rewardsConfig.epochLengthMs / 1000} s${realSpan(rewardsConfig.epochLengthMs, speed)} (grace ${rewardsConfig.graceMs / 1000} s); mint ${keys.mint.publicKey.toBase58()}, payer ${keys.payer.publicKey.toBase58()}`,
     ...keys.created.map((path) => `              created ${path} (keep it secret, back it up)`),
+    `  Payments    ${rewards.payments.provider === 'stripe'
+      ? `Stripe; webhook endpoint ${rewardsConfig.payments.publicUrl ?? http.url}/v1/payments/stripe/webhook`
+      : 'embedded test provider (no card is charged); organisations sign up at POST /v1/orgs and buy DC at POST /v1/orgs/me/purchases'}`,
     `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window${realSpan(beaconS * 1000, speed)}` : 'off'}`,
     '  Ctrl-C stops everything cleanly.',
     '',
