@@ -15,11 +15,21 @@ export interface FleetConfig {
    */
   beaconIntervalMs: number;
   seed: number;
+  /**
+   * Sensors sending uplinks through the hotspots that hear them (the data path): the fleet signs
+   * up an organisation for them, takes a DevAddr block and buys DC on the network's embedded
+   * payment provider. Default 0.
+   */
+  devices?: number;
+  /** Mean time between two uplinks of a sensor, ms (exponential). Default 5 min. */
+  devicePeriodMs?: number;
   /** Default systemClock. */
   clock?: Clock;
   log?: Logger;
 }
 
+/** The most sensors one fleet sends uplinks for (one DevAddr block of the network's pool). */
+export const MAX_FLEET_DEVICES = 65_536;
 /** The most hotspots one fleet process simulates; above it use several processes (load mode, later). */
 export const MAX_FLEET_HOTSPOTS = 10_000;
 
@@ -45,6 +55,12 @@ export function validateFleetConfig(c: FleetConfig): void {
   if (!Number.isInteger(c.beaconIntervalMs) || c.beaconIntervalMs < 1_000) {
     throw ConfigInvalid(`beaconIntervalMs=${c.beaconIntervalMs} must be an integer ≥ 1000 (shorter windows flood the verifier with beacons it must refuse)`, { setting: 'beaconIntervalMs' });
   }
+  if (c.devices !== undefined && (!Number.isInteger(c.devices) || c.devices < 0 || c.devices > MAX_FLEET_DEVICES)) {
+    throw ConfigInvalid(`devices=${c.devices} must be an integer in [0, ${MAX_FLEET_DEVICES}]`, { setting: 'devices' });
+  }
+  if (c.devicePeriodMs !== undefined && (!Number.isInteger(c.devicePeriodMs) || c.devicePeriodMs < 1_000)) {
+    throw ConfigInvalid(`devicePeriodMs=${c.devicePeriodMs} must be an integer ≥ 1000`, { setting: 'devicePeriodMs' });
+  }
   if (!Number.isSafeInteger(c.seed)) throw ConfigInvalid(`seed=${c.seed} must be an integer (it fixes keys, placement and links)`, { setting: 'seed' });
 }
 
@@ -59,6 +75,8 @@ export function loadFleetConfig(env: Env = process.env): Readonly<FleetConfig> {
     hotspots: envInt(env, 'SIM_HOTSPOTS', 20, { min: 0, max: MAX_FLEET_HOTSPOTS }),
     beaconIntervalMs: envInt(env, 'SIM_BEACON_INTERVAL_MS', 30_000, { min: 1_000, what: 'beacon window length' }),
     seed: envInt(env, 'SIM_SEED', 1),
+    devices: envInt(env, 'SIM_DEVICES', 0, { min: 0, max: MAX_FLEET_DEVICES }),
+    devicePeriodMs: envInt(env, 'SIM_DEVICE_PERIOD_MS', 300_000, { min: 1_000, what: 'mean time between two uplinks of a sensor' }),
   };
   validateFleetConfig(config);
   return freezeDeep(config);

@@ -8,12 +8,18 @@ import { distanceM } from './placement.ts';
 import { canHear, linkShadowDb, rssiAt, snrFor, URBAN, type PathLossProfile } from './radio.ts';
 import { createRegistryClient, type RegistryClient } from './registry-client.ts';
 import { buildRoster } from './roster.ts';
+import { dataUplink, UPLINK_DATARATE } from './scenario/actors.ts';
+import { createArea } from './scenario/area.ts';
+import { provisionOrg } from './scenario/orgs.ts';
+import { regionParams } from '@hexlight/protocol';
 import { createRng } from './rng.ts';
 import { realTimers, startBeaconLoop, windowStart, type BeaconLoop, type Timers } from './schedule.ts';
 
 // The fleet: onboards and asserts every hotspot, connects them, runs each one's beacon schedule
 // and plays the radio between them: when one beacons, every other hotspot of the region that
-// the path-loss model says can hear it publishes a witness after its backhaul latency.
+// the path-loss model says can hear it publishes a witness after its backhaul latency. With
+// `devices`, sensors of an organisation it signs up send uplinks that every hotspot hearing them
+// reports as packets, which the network buys from that organisation's DC.
 
 export interface FleetStats {
   /** Hotspots registered and asserted (201, or 409 HOTSPOT_EXISTS on a restart). */
@@ -26,6 +32,9 @@ export interface FleetStats {
   witnesses: number;
   /** Refusals received on `hotspot/<addr>/rejected`. */
   rejected: number;
+  /** Sensors' uplinks sent, and packet reports acknowledged for them. */
+  uplinks: number;
+  packets: number;
   /** Reports that could not be built or whose publish failed (no PUBACK, connection gone). */
   publishErrors: number;
 }
@@ -45,6 +54,8 @@ export interface FleetPorts {
 
 /** Parallel HTTP requests / MQTT connects while starting. */
 export const START_CONCURRENCY = 16;
+/** A sensor's conducted power, dBm (14: EU868's usual end-device limit). */
+const DEVICE_TX_DBM = 14;
 /** Backhaul latency between hearing a beacon and publishing the witness, ms. */
 export const WITNESS_LATENCY_MS = { min: 50, max: 800 } as const;
 
@@ -59,7 +70,7 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
   const root = createRng(config.seed);
   const latency = root.fork('latency');
 
-  const counters = { onboarded: 0, beacons: 0, witnesses: 0, rejected: 0, publishErrors: 0 };
+  const counters = { onboarded: 0, beacons: 0, witnesses: 0, rejected: 0, publishErrors: 0, uplinks: 0, packets: 0 };
   let hotspots: SimHotspot[] = [];
   let loops: BeaconLoop[] = [];
   const witnessTimers = new Set<unknown>();
@@ -129,6 +140,58 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
     return heard;
   }
 
+  /** Sensor uplink timers, cleared on stop like the witnesses'. */
+  const deviceTimers = new Set<unknown>();
+  const later = (ms: number, fn: () => void): void => {
+    const handle = timers.setTimeout(() => {
+      deviceTimers.delete(handle);
+      if (!stopping) fn();
+    }, ms);
+    deviceTimers.add(handle);
+  };
+
+  /** Signs up the sensors' organisation and starts each sensor's uplinks (one per `devicePeriodMs` on average). */
+  async function startDevices(count: number): Promise<void> {
+    const city = cityPreset(config.city);
+    const org = await provisionOrg(config.apiUrl, { name: `demo sensors (${city.name})`, multiBuy: 1, devices: count, dc: 1_000_000 }, { log });
+    const area = createArea({ kind: 'city', city: config.city });
+    const channels = regionParams(city.region).channels;
+    const meanMs = config.devicePeriodMs ?? 300_000;
+    org.devAddrs.forEach((devAddr, i) => {
+      const rng = root.fork('device', i);
+      const position = area.randomPoint(rng);
+      let fcnt = 0;
+      const send = (): void => {
+        const payload = dataUplink(devAddr, fcnt++ & 0xffff, rng.bytes(12));
+        const frequency = channels[rng.int(channels.length)]!.frequency;
+        counters.uplinks++;
+        for (const h of hotspots) {
+          if (h.region !== city.region) continue;
+          const d = distanceM(position, h.position);
+          const shadow = linkShadowDb(config.seed, `device-${i}`, h.address, profile.sigmaDb);
+          const rssi = rssiAt(DEVICE_TX_DBM, 0, h.antenna.gain, d, shadow, { profile, frequencyHz: frequency });
+          const snr = snrFor(rssi, UPLINK_DATARATE.bandwidthHz);
+          if (!canHear(rssi, snr, UPLINK_DATARATE.sf)) continue;
+          const heardAt = clock.now();
+          later(latency.range(WITNESS_LATENCY_MS.min, WITNESS_LATENCY_MS.max), () => {
+            if (!h.connected) return;
+            track(h.packet({ payload, rssi: Math.floor(rssi / 10), snr: snr / 10, frequency, datarate: UPLINK_DATARATE.name }, heardAt).then(
+              () => {
+                counters.packets++;
+              },
+              (err: Error) => {
+                counters.publishErrors++;
+                log.warn({ address: h.address, err: err.message }, 'sim.packet.publish-failed');
+              },
+            ));
+          });
+        }
+        later(Math.max(1_000, Math.round(-Math.log(1 - rng.next()) * meanMs)), send);
+      };
+      later(Math.round(rng.next() * meanMs), send);
+    });
+  }
+
   async function disconnectAll(list: SimHotspot[]): Promise<void> {
     await mapLimit(list, START_CONCURRENCY * 4, async (h) => {
       try {
@@ -181,6 +244,10 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
         clock, timers, rng: root.fork('schedule', i), intervalMs: config.beaconIntervalMs,
         onBeacon: (plannedAt) => beaconOnce(h, plannedAt),
       }));
+      if ((config.devices ?? 0) > 0) {
+        // Without sensors the PoC side still runs: a network without the accounts API keeps going.
+        await startDevices(config.devices!).catch((err: Error) => log.warn({ err: err.message }, 'sim.devices.failed'));
+      }
       log.info({ connected: hotspots.filter((h) => h.connected).length }, 'sim.fleet.started');
     },
 
@@ -191,6 +258,8 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
       loops = [];
       for (const handle of witnessTimers) timers.clearTimeout(handle);
       witnessTimers.clear();
+      for (const handle of deviceTimers) timers.clearTimeout(handle);
+      deviceTimers.clear();
       // Disconnecting ends each client after its in-flight reports, so those settle too.
       await disconnectAll(hotspots);
       await Promise.allSettled([...inflight]);

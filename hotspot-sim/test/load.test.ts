@@ -44,7 +44,7 @@ describe('corpus', () => {
     expect(corpus.kinds.length).toBe(HOTSPOTS * PER);
     expect(corpus.hotspots.map((h) => h.address)).toEqual(corpus.hotspots.map((h) => h.key.address));
     expect(new Set(corpus.hotspots.map((h) => h.address)).size).toBe(HOTSPOTS);
-    const kinds = { beacon: 0, witness: 0 };
+    const kinds = { beacon: 0, witness: 0, packet: 0 };
     const beaconData = new Map<string, string>();
     const witnessed: { beaconer: number; round: number; data: string }[] = [];
     for (let r = 0; r < corpus.kinds.length; r++) {
@@ -57,7 +57,7 @@ describe('corpus', () => {
       const round = Math.floor(j / 11);
       expect(kind).toBe(j % 11 === 0 ? 'beacon' : 'witness');
       kinds[kind]++;
-      const data = Buffer.from(decoded.report.data as Uint8Array).toString('hex');
+      const data = Buffer.from((decoded.report as { data: Uint8Array }).data).toString('hex');
       if (decoded.kind === 'beacon') {
         const entropy = { timestamp: Math.floor(corpus.startMs / 1000) + (round * ROUND_MS) / 1000, version: 0 };
         expect(verifyBeacon(decoded.report, entropy, corpus.region, corpus.hotspots[hotspot]!.gain)).toEqual({ ok: true });
@@ -66,7 +66,7 @@ describe('corpus', () => {
         witnessed.push({ beaconer: (hotspot + 1 + ((j % 11) - 1)) % HOTSPOTS, round, data });
       }
     }
-    expect(kinds).toEqual({ beacon: HOTSPOTS * 5, witness: HOTSPOTS * 45 });
+    expect(kinds).toEqual({ beacon: HOTSPOTS * 5, witness: HOTSPOTS * 45, packet: 0 });
     for (const w of witnessed) expect(w.data).toBe(beaconData.get(`${w.beaconer}:${w.round}`));
   });
 

@@ -6,12 +6,16 @@ import { createTestDb, type TestDb } from '@hexlight/store';
 import { decodeReport, type DecodedReportOf } from '@hexlight/protocol';
 // Test-only: the real ingest service (registry API + embedded aedes broker), through its public index.
 import { createIngest, loadIngestConfig, type Ingest } from '@hexlight/ingest';
+// …and the accounts API of services/rewards (organisations, DevAddr ranges, devices, DC bought on
+// the embedded payment provider), so scenario runs can provision their devices' organisations.
+import { accountRoutes, createPayments, loadRewardsConfig, paymentRoutes } from '@hexlight/rewards';
 import { createRegistryClient } from '../src/registry-client.ts';
 import type { RosterEntry } from '../src/roster.ts';
 
 // A real network for the simulator's tests: a freshly migrated store (PGlite, or TEST_DATABASE_URL),
-// the ingest service with its embedded broker on a free port, and the registry API served over
-// HTTP on a free port so the simulator's fetch-based client reaches it like a real deployment.
+// the ingest service with its embedded broker on a free port, and the registry and accounts APIs
+// served over HTTP on a free port so the simulator's fetch-based clients reach them like a real
+// deployment.
 
 /** Operator account the tests use to watch (and inject into) the broker. */
 export const OBSERVER = { username: 'sim-test-observer', password: 'observer-secret' } as const;
@@ -39,7 +43,15 @@ export async function startNetwork(opts: { clock?: Clock } = {}): Promise<SimNet
   let app: FastifyInstance | undefined;
   try {
     await ingest.start();
-    app = await buildHttpApp({ title: 'hotspot-sim-test', logger: false, plugins: [ingest.routes] });
+    const rewardsConfig = loadRewardsConfig({});
+    const payments = createPayments(rewardsConfig.payments);
+    app = await buildHttpApp({
+      title: 'hotspot-sim-test', logger: false, plugins: [
+        ingest.routes,
+        accountRoutes({ db, clock, devaddrPool: rewardsConfig.devaddrPool, adminToken: undefined }),
+        paymentRoutes({ db, clock, log: silentLogger(), payments, publicUrl: rewardsConfig.payments.publicUrl }),
+      ],
+    });
     const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     const mqttPort = ingest.status().mqttPort!;
     const mqttUrl = `mqtt://127.0.0.1:${mqttPort}`;

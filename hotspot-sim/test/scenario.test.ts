@@ -267,17 +267,37 @@ describe('a scenario with every behaviour, on the real ingest and judged by the 
     expect(beaconVerdicts.filter((v) => behaviour.get(v.beaconer) === 'rssi_forger').map((v) => v.reason)).toContain('tx_power_too_high');
   });
 
-  it('data-credit farmers send packet reports, and the ingest refuses every packet (wrong_topic) until the data path exists', () => {
+  it('data-credit farmers send packets of their own device; the network buys them from the farm organisation\'s DC', async () => {
     expect(stats.byBehaviour.dc_farmer.packets).toBeGreaterThanOrEqual(3);
-    expect(network.ingest.status().refused.wrong_topic).toBe(stats.totals.packets + stats.totals.carried);
-    expect(stats.byBehaviour.dc_farmer.rejected).toBeGreaterThan(0);
-    expect(stats.rejectedByReason).toEqual({ wrong_topic: stats.totals.rejected });
+    const farm = run.orgs().find((o) => o.name.endsWith(' farm'))!;
+    expect(farm).toMatchObject({ funded: 'purchase', dc: 1_000_000 });
+    const farmers = run.population.hotspots.filter((h) => h.behaviour === 'dc_farmer').map((h) => h.key.address);
+    const copies = (await network.db.query<{ hotspot: string; bought: boolean; dc: number; payload_size: number }>(
+      'SELECT hotspot, bought, dc, payload_size FROM packet_reports WHERE org_id = $1', [farm.id])).rows;
+    // Every packet a farmer published is stored once (the stats count only those acknowledged before the stop).
+    expect(copies.length).toBe(events.filter((e) => e.type === 'packet' && e.source === 'own').length);
+    // Only the farmers report them (the frames were never on the air), every one bought: 222 bytes = 10 DC.
+    expect(copies.every((c) => farmers.includes(c.hotspot) && c.bought && c.payload_size === 222 && c.dc === 10)).toBe(true);
+    const balance = (await network.db.query<{ dc_balance: string }>('SELECT dc_balance::text FROM organisations WHERE id = $1', [farm.id])).rows[0]!;
+    expect(Number(balance.dc_balance)).toBe(1_000_000 - 10 * copies.length);
+    // Their data shares: these copies, plus any sensor or mapper uplink their radios really carried.
+    const shares = (await network.db.query<{ shares: string; bought: string }>(
+      `SELECT (SELECT coalesce(sum(dc), 0) FROM data_transfer_shares WHERE hotspot = ANY($1))::text AS shares,
+              (SELECT coalesce(sum(dc), 0) FROM packet_reports WHERE hotspot = ANY($1) AND bought)::text AS bought`, [farmers])).rows[0]!;
+    expect(Number(shares.shares)).toBe(Number(shares.bought));
+    expect(Number(shares.shares)).toBeGreaterThanOrEqual(10 * copies.length);
   });
 
-  it('mappers and devices: hotspots that hear their uplinks report packets', () => {
+  it('mappers and devices: hotspots that hear their uplinks report packets, routed to their organisations and bought up to multi-buy', async () => {
     expect(stats.actors.uplinks).toBeGreaterThan(5);
     expect(stats.totals.carried).toBeGreaterThan(0);
     expect(events.some((e) => e.type === 'packet' && e.source === 'mapper')).toBe(true);
+    const mappers = run.orgs().find((o) => o.name.endsWith(' mappers'))!;
+    const groups = (await network.db.query<{ copies: number; bought: number }>('SELECT copies, bought FROM packet_groups WHERE org_id = $1', [mappers.id])).rows;
+    expect(groups.length).toBeGreaterThan(0);
+    for (const g of groups) expect(g.bought).toBe(Math.min(g.copies, 10)); // mappers buy up to 10 copies
+    // Nothing the simulator sent was refused: every device's DevAddr is routed.
+    expect(stats.rejectedByReason).toEqual({});
   });
 
   it('offline hotspots are asserted and never heard from; flaky ones come and go', async () => {

@@ -69,6 +69,7 @@ describe('behaviour modules', () => {
       track: () => undefined,
       connect: async () => void calls.push('connect'),
       disconnect: async () => void calls.push('disconnect'),
+      ownDevAddr: 0x48_00_00_2a,
       publishPacket: async (p) => void packets.push(p),
       count: (c) => void calls.push(c),
       stopping: () => false,
@@ -93,9 +94,12 @@ describe('behaviour modules', () => {
     BEHAVIOUR_MODULES.dc_farmer.start!(control({ packetPeriodS: 60, payloadBytes: 222 }));
     await runFor(600_000);
     expect(packets).toHaveLength(10);
-    for (const p of packets) {
+    for (const [i, p] of packets.entries()) {
       expect(p.payload.byteLength).toBe(222);
-      expect(p.payload[0]).toBe(0x40);
+      expect(p.payload[0]).toBe(0x40); // unconfirmed data up
+      const frame = new DataView(p.payload.buffer, p.payload.byteOffset);
+      expect(frame.getUint32(1, true)).toBe(0x48_00_00_2a); // its own device, in its organisation's range
+      expect(frame.getUint16(6, true)).toBe(i); // FCnt counts up
       expect(p.frequency).toBeGreaterThanOrEqual(867_100_000);
     }
   });

@@ -91,6 +91,8 @@ export interface ActorControl {
   track(work: Promise<unknown>): void;
   connect(): Promise<void>;
   disconnect(): Promise<void>;
+  /** The DevAddr of this hotspot's own device (a DC farmer's), from its organisation; null without one. */
+  readonly ownDevAddr: number | null;
   publishPacket(packet: PacketUplink): Promise<void>;
   count(counter: 'disconnects' | 'reconnects'): void;
   stopping(): boolean;

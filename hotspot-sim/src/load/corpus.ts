@@ -8,11 +8,13 @@ import { HOTSPOTS_PER_OWNER } from '../roster.ts';
 
 export const LoadOptionsInvalid = defineError('SIM_LOAD_OPTIONS_INVALID', 'invalid load-mode option', { httpStatus: 400 });
 
-/** Report kinds by their index in `Corpus.kinds`. */
-export const CORPUS_KINDS = ['beacon', 'witness'] as const;
+/** Report kinds by their index in `Corpus.kinds` (the topic leaf each is published on). */
+export const CORPUS_KINDS = ['beacon', 'witness', 'packet'] as const;
 export type CorpusKind = (typeof CORPUS_KINDS)[number];
 export const BEACON = 0;
 export const WITNESS = 1;
+/** `packet` reports: `generateCorpus` signs none; the packet benchmark builds corpora of them. */
+export const PACKET = 2;
 
 export const MAX_CORPUS_HOTSPOTS = 100_000;
 /** ≈ 190 bytes a report: 5 M reports are ≈ 1 GB in memory and on disk. */

@@ -2,7 +2,7 @@
 // (README "Load mode"). The ingest benchmark and `hexlight sim load` are built on it.
 export {
   CORPUS_KINDS, MAX_CORPUS_HOTSPOTS, MAX_CORPUS_REPORTS, LoadOptionsInvalid, corpusReport, corpusSize, loadHotspotSeed, loadOwnerSeed,
-  type Corpus, type CorpusHotspot, type CorpusKind,
+  CorpusHotspot, type Corpus, type CorpusKind,
 } from './corpus.ts';
 export { generateCorpus, CORPUS_START_MS, type GenerateOptions } from './generate.ts';
 export { ROUND_MS } from './sign.ts';

@@ -7,8 +7,9 @@ import type { Scenario } from './format.ts';
 
 // Actors other than hotspots: mappers driving routes with GPS trackers, and sensors sending
 // uplinks from fixed places. Their uplinks go through the same radio model as beacons; every
-// hotspot that hears one reports a `packet` (spec/wire.md §3), which the ingest refuses as
-// `wrong_topic` until the data path exists (issue 6).
+// hotspot that hears one reports a `packet` (spec/wire.md §3). With DevAddrs from their
+// organisations (orgs.ts) the network routes and buys them; random ones are refused
+// (`unknown_devaddr`).
 
 /** SF9 at 125 kHz exists in every supported region's uplink plan. */
 export const UPLINK_DATARATE = { name: 'SF9BW125', sf: 9, bandwidthHz: 125_000 } as const;
@@ -41,6 +42,9 @@ export interface ActorsDeps {
   /** Puts an uplink on the air; returns how many hotspots heard it. */
   carry(uplink: Uplink): number;
   stopping(): boolean;
+  /** DevAddrs the network routes to the mappers' / sensors' organisation, one per actor; random without. */
+  mapperDevAddrs?: readonly number[];
+  deviceDevAddrs?: readonly number[];
 }
 
 export interface ActorsRuntime {
@@ -61,7 +65,8 @@ export function startActors(scenario: Scenario, area: Area, deps: ActorsDeps): A
   const { mappers, devices } = scenario.actors;
   for (let i = 0; i < mappers.count; i++) {
     const rng = deps.rng.fork('mapper', i);
-    const devAddr = rng.int(0x1_0000_0000);
+    const drawn = rng.int(0x1_0000_0000);
+    const devAddr = deps.mapperDevAddrs?.[i] ?? drawn;
     const speedMs = (drawDist(mappers.speedKmh, rng) * 1000) / 3600;
     let at = area.toLocal(area.randomPoint(rng));
     let target = area.toLocal(area.randomPoint(rng));
@@ -95,7 +100,8 @@ export function startActors(scenario: Scenario, area: Area, deps: ActorsDeps): A
 
   for (let i = 0; i < devices.count; i++) {
     const rng = deps.rng.fork('device', i);
-    const devAddr = rng.int(0x1_0000_0000);
+    const drawn = rng.int(0x1_0000_0000);
+    const devAddr = deps.deviceDevAddrs?.[i] ?? drawn;
     const position = area.randomPoint(rng);
     let fcnt = 0;
     const tick = (): void => {

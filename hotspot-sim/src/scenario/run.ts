@@ -13,6 +13,7 @@ import { createRng, type Rng } from '../rng.ts';
 import { realTimers, startBeaconLoop, windowStart, type BeaconLoop, type Timers } from '../schedule.ts';
 import type { Truth } from '../score/truth.ts';
 import { startActors, type ActorsRuntime, type Uplink } from './actors.ts';
+import { provisionOrg, type OrgPlan, type ProvisionedOrg } from './orgs.ts';
 import { createAir, type AirRadio } from './air.ts';
 import type { Scenario } from './format.ts';
 import { buildPopulation, type Population, type PopulationHotspot } from './population.ts';
@@ -56,7 +57,7 @@ export interface ScenarioStats {
   onboarded: number;
   totals: BehaviourStats;
   byBehaviour: Record<BehaviourName, BehaviourStats>;
-  /** Refusals by reason (`wrong_topic` for the data-credit farmers' packets until the data path exists). */
+  /** Refusals by reason, as the network answered on `hotspot/<address>/rejected`. */
   rejectedByReason: Record<string, number>;
   /** Uplinks of mappers and devices, and the packet reports hotspots published for them. */
   actors: { uplinks: number; packets: number };
@@ -90,6 +91,16 @@ export interface ScenarioRunOptions {
   durationMs?: number;
   /** Clock ms per real ms, for the truth file; default the clock's, else the scenario's. */
   speed?: number;
+  /**
+   * Sign up the organisations the scenario's mappers, sensors and DC farmers belong to, and buy
+   * their Data Credits (orgs.ts), so the network buys their packets. Default: on when the scenario
+   * has any of them.
+   */
+  provisionOrgs?: boolean;
+  /** DC each organisation buys; default 1,000,000 ($10). */
+  orgDc?: number;
+  /** For an operator grant when the network takes only real card payments. */
+  adminToken?: string;
   /** Adapters (tests): MQTT connections, registry client. */
   links?: LinkFactory;
   registry?: RegistryClient;
@@ -97,6 +108,8 @@ export interface ScenarioRunOptions {
 
 export type ScenarioRun = Service & {
   stats(): ScenarioStats;
+  /** The organisations signed up for this run (after start). */
+  orgs(): ProvisionedOrg[];
   /** The population (who is who, where); available at once. */
   readonly population: Population;
   /** The truth as of now (endMs = now while running). */
@@ -118,6 +131,10 @@ interface Actor {
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
+/** DC each provisioned organisation buys by default: $10. */
+const DEFAULT_ORG_DC = 1_000_000;
+/** Copies of a mapper's uplink bought: a mapper wants every hotspot that heard it (up to this many). */
+const MAPPER_MULTI_BUY = 10;
 
 export function runScenario(scenario: Scenario, opts: ScenarioRunOptions): ScenarioRun {
   const clock = opts.clock ?? systemClock;
@@ -315,6 +332,7 @@ export function runScenario(scenario: Scenario, opts: ScenarioRunOptions): Scena
       track,
       connect: () => a.hotspot.connect(),
       disconnect: () => a.hotspot.disconnect(),
+      ownDevAddr: farmerDevAddr.get(a.pop.index) ?? null,
       publishPacket: async (p) => {
         emit({ type: 'packet', at: clock.now(), address: a.view.address, behaviour: a.view.behaviour, bytes: p.payload.byteLength, source: 'own' });
         publish(a, 'packets', () => a.hotspot.packet(p));
@@ -378,8 +396,29 @@ export function runScenario(scenario: Scenario, opts: ScenarioRunOptions): Scena
     if (opts.truthPath) await writeTruth(opts.truthPath, truthNow(endMs));
   }
 
+  const orgByRole: Partial<Record<'mappers' | 'sensors' | 'farmers', ProvisionedOrg>> = {};
+  /** DevAddr of each DC farmer's own device (from the farmers' organisation). */
+  const farmerDevAddr = new Map<number, number>();
+  async function provision(): Promise<void> {
+    const farmers = population.hotspots.filter((h) => h.behaviour === 'dc_farmer');
+    const { mappers, devices } = scenario.actors;
+    if (opts.provisionOrgs === false || mappers.count + devices.count + farmers.length === 0) return;
+    const dc = opts.orgDc ?? DEFAULT_ORG_DC;
+    const plans: ['mappers' | 'sensors' | 'farmers', OrgPlan][] = [
+      ['mappers', { name: `${scenario.name}-${scenario.seed} mappers`, multiBuy: MAPPER_MULTI_BUY, devices: mappers.count, dc }],
+      ['sensors', { name: `${scenario.name}-${scenario.seed} sensors`, multiBuy: 1, devices: devices.count, dc }],
+      ['farmers', { name: `${scenario.name}-${scenario.seed} farm`, multiBuy: 1, devices: farmers.length, dc }],
+    ];
+    for (const [role, plan] of plans) {
+      if (plan.devices === 0) continue;
+      orgByRole[role] = await provisionOrg(opts.apiUrl, plan, { ...(opts.adminToken ? { adminToken: opts.adminToken } : {}), log });
+    }
+    farmers.forEach((h, i) => farmerDevAddr.set(h.index, orgByRole.farmers!.devAddrs[i]!));
+  }
+
   const run: ScenarioRun = {
     name: `hotspot-sim:${scenario.name}`,
+    orgs: () => Object.values(orgByRole),
     population,
     finished,
 
@@ -406,9 +445,7 @@ export function runScenario(scenario: Scenario, opts: ScenarioRunOptions): Scena
               key: h.key, owner: h.owner, position: h.asserted, antenna: { gain: h.assertedGain, elevation: h.assertedElevation }, region: scenario.region,
               links, clock, log, rng: root.fork('hotspot', h.index), tmstOffset: radio.pop.tmstOffset, logRejections: false,
               onRejected: (r) => {
-                // Packets are refused (`wrong_topic`) until the data path exists: expected, not news.
-                const expected = r.topic.endsWith('/packet') && r.reason === 'wrong_topic';
-                log[expected ? 'debug' : 'warn']({ address: h.key.address, ...r }, 'sim.hotspot.rejected');
+                log.warn({ address: h.key.address, ...r }, 'sim.hotspot.rejected');
                 stats.rejected++;
                 rejectedByReason[r.reason] = (rejectedByReason[r.reason] ?? 0) + 1;
               },
@@ -419,6 +456,7 @@ export function runScenario(scenario: Scenario, opts: ScenarioRunOptions): Scena
           return actor;
         });
         await mapLimit(actors.filter((a) => a.module.connects !== false), START_CONCURRENCY, (a) => a.hotspot.connect());
+        await provision();
         // The run (and its duration) starts once the fleet is up: onboarding 200 hotspots can take
         // hours of an accelerated clock.
         startMs = clock.now();
@@ -447,7 +485,11 @@ export function runScenario(scenario: Scenario, opts: ScenarioRunOptions): Scena
         }));
         a.module.start?.(control(a));
       }
-      actorsRuntime = startActors(scenario, population.area, { clock, after, rng: root.fork('actors'), carry: carryUplink, stopping: () => stopping });
+      actorsRuntime = startActors(scenario, population.area, {
+        clock, after, rng: root.fork('actors'), carry: carryUplink, stopping: () => stopping,
+        ...(orgByRole.mappers ? { mapperDevAddrs: orgByRole.mappers.devAddrs } : {}),
+        ...(orgByRole.sensors ? { deviceDevAddrs: orgByRole.sensors.devAddrs } : {}),
+      });
 
       const endAt = startMs + durationMs;
       const armEnd = (): void => {

@@ -12,7 +12,7 @@ const USAGE = `hexlight <command> [options]
   sim --scenario S   run a scenario (city-dense, rural, city-mixed or a JSON file) and write its ground truth
   sim score          score a run: cheaters caught and honest hotspots wrongly invalidated, per ruleset (table + SVG)
   sim load           push a pre-signed corpus at maximum rate (load mode)
-  bench <name>       run a benchmark (ingest, poc, rewards)
+  bench <name>       run a benchmark (ingest, packets, poc, rewards)
   poc                the PoC service alone (entropy, verifier, owner API)
   poc replay         verify a recorded PoC event stream offline (--rules, --in, --out)
   poc export         write a stored period as replay input (--from, --to, --out)

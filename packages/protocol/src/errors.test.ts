@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest';
 import { PROTOCOL_ERROR_CODES } from './errors.ts';
 
 describe('error codes', () => {
-  it('are the six the services rely on, registered with the kit', () => {
-    expect([...PROTOCOL_ERROR_CODES].sort()).toEqual(['INVALID_ADDRESS', 'INVALID_BEACON', 'INVALID_GAIN', 'INVALID_WALLET', 'MALFORMED', 'UNKNOWN_REGION']);
+  it('are the eight the services rely on, registered with the kit', () => {
+    expect([...PROTOCOL_ERROR_CODES].sort()).toEqual(['INVALID_ADDRESS', 'INVALID_BEACON', 'INVALID_GAIN', 'INVALID_WALLET', 'LORAWAN_FRAME_INVALID', 'LORAWAN_NOT_UPLINK', 'MALFORMED', 'UNKNOWN_REGION']);
     for (const code of PROTOCOL_ERROR_CODES) expect(definedErrorCodes().has(code)).toBe(true);
   });
 

@@ -15,6 +15,10 @@ export const InvalidBeacon = defineError('INVALID_BEACON', 'beacon cannot be der
 export const InvalidGain = defineError('INVALID_GAIN', 'antenna gain not allowed in this region', { httpStatus: 400 });
 /** A region name outside the supported tables of spec/regions.md. */
 export const UnknownRegion = defineError('UNKNOWN_REGION', 'unknown region', { httpStatus: 400 });
+/** Bytes that are not a LoRaWAN 1.0.x PHYPayload (too short, FOptsLen past the end, Major ≠ 0, rejoin, proprietary). */
+export const LoRaWANFrameInvalid = defineError('LORAWAN_FRAME_INVALID', 'not a LoRaWAN 1.0.x frame', { httpStatus: 400 });
+/** A well-formed LoRaWAN downlink (join-accept, data down) where a device's uplink was expected. */
+export const LoRaWANNotUplink = defineError('LORAWAN_NOT_UPLINK', 'LoRaWAN frame is not an uplink', { httpStatus: 422 });
 
 export const ProtocolErrors = {
   InvalidAddress,
@@ -23,6 +27,8 @@ export const ProtocolErrors = {
   InvalidBeacon,
   InvalidGain,
   UnknownRegion,
+  LoRaWANFrameInvalid,
+  LoRaWANNotUplink,
 } as const;
 
 /** The codes above, for the docs test that checks every code is listed. */

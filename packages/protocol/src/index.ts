@@ -13,4 +13,6 @@ export * from './connect-token.ts';
 export * from './regions.ts';
 export * from './chacha.ts';
 export * from './beacon.ts';
+export * from './lorawan.ts';
+export * from './dc.ts';
 export { helium, type FieldSpec, type FieldType } from './proto.ts';

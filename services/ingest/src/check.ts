@@ -1,7 +1,13 @@
-import { decodeReport, encodeReport, verifyReportSignature, reportId, MAX_REPORT_BYTES, type BeaconReport, type WitnessReport } from '@hexlight/protocol';
+import { createHash } from 'node:crypto';
+import {
+  decodeReport, decodeUplink, encodeReport, verifyReportSignature, reportId, MAX_REPORT_BYTES, type BeaconReport, type PacketUp, type WitnessReport,
+} from '@hexlight/protocol';
 import type { CheckOutcome } from './records.ts';
 
-export type CheckableKind = 'beacon' | 'witness';
+export type CheckableKind = 'beacon' | 'witness' | 'packet';
+
+/** packet_reports.hotspot_ts is a bigint: a hotspot clock past it is not a time, and would fail its batch. */
+const MAX_HOTSPOT_TS_MS = 2n ** 63n - 1n;
 
 /**
  * The CPU-heavy part of accepting a report: size, decode, key match, ed25519 signature, id.
@@ -21,6 +27,7 @@ export function checkReport(kind: CheckableKind, payload: Uint8Array, address: s
   // A payload with explicit defaults or over-long varints carries the same signed report as its
   // canonical encoding; identify it by that encoding so a re-encoded resend is still a duplicate.
   if (!decoded.canonical) id = reportId(encodeReport(kind, decoded.report));
+  if (kind === 'packet') return checkPacket(decoded.report as PacketUp, id, address, payload);
   const hotspotTs = (decoded.report as BeaconReport | WitnessReport).timestamp.toString();
   if (kind === 'beacon') {
     const r = decoded.report as BeaconReport;
@@ -38,6 +45,29 @@ export function checkReport(kind: CheckableKind, payload: Uint8Array, address: s
     record: {
       kind, id, hotspot: address, data: w.data, signal: w.signal, snr: w.snr, frequency: w.frequency,
       datarate: w.datarate, hotspotTs, tmst: w.tmst, payload,
+    },
+  };
+}
+
+/** A signed packet report's device frame: read the LoRaWAN header (no keys, so no MIC check). */
+function checkPacket(p: PacketUp, id: Uint8Array, address: string, payload: Uint8Array): CheckOutcome {
+  if (p.timestamp > MAX_HOTSPOT_TS_MS) return { ok: false, reason: 'malformed', id };
+  let frame;
+  try {
+    frame = decodeUplink(p.payload);
+  } catch {
+    return { ok: false, reason: 'malformed_frame', id };
+  }
+  const d = createHash('sha256').update(p.payload).digest();
+  const join = frame.type === 'join_request' ? frame : null;
+  const data = frame.type === 'data' ? frame : null;
+  return {
+    ok: true,
+    record: {
+      kind: 'packet', id, hotspot: address, payload, hotspotTs: p.timestamp.toString(), mtype: frame.mtype,
+      devAddr: data?.devAddr ?? null, devEui: join?.devEui ?? null, joinEui: join?.joinEui ?? null, fcnt: data?.fcnt ?? null,
+      payloadSize: p.payload.byteLength, payloadHash: new Uint8Array(d.buffer, d.byteOffset, d.byteLength),
+      rssi: p.rssi, snr: p.snr, frequency: p.frequency, datarate: p.datarate,
     },
   };
 }

@@ -11,7 +11,26 @@ export interface IngestConfig {
   serviceUsers: Record<string, string>;
   /** How long report ids are kept for dedup (the raw tables' retention). */
   dedupRetentionDays: number;
+  packets: {
+    /** Copies of one PHYPayload received within this many ms of the group's first copy form one group. */
+    dedupWindowMs: number;
+    /** Full reload of the DevAddr range table (ms). */
+    routesRefreshMs: number;
+    /** Least time between two reloads of the range table caused by unknown DevAddrs (ms). */
+    routesMissIntervalMs: number;
+    /** Metering transactions in flight. */
+    writeConcurrency: number;
+  };
 }
+
+/**
+ * Helium's packet router counts the copies of a frame it bought per (PHYPayload hash, LNS) in an
+ * ETS table whose entries live 30 minutes from the first copy (helium/helium-packet-router
+ * src/hpr_multi_buy.erl, `CLEANUP_TIME, timer:minutes(30)`): a copy of the same frame within
+ * 30 minutes is never bought beyond the route's `max_copies`. (Its LNS-facing hold windows are
+ * shorter, 200–250 ms, but those only delay delivery.) We use the same span.
+ */
+export const DEFAULT_PACKET_DEDUP_WINDOW_MS = 30 * 60_000;
 
 type Env = Record<string, string | undefined>;
 
@@ -61,5 +80,11 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
     },
     serviceUsers,
     dedupRetentionDays: envInt(env, 'INGEST_DEDUP_RETENTION_DAYS', 90, { min: 1 }),
+    packets: {
+      dedupWindowMs: envInt(env, 'INGEST_PACKET_DEDUP_WINDOW_MS', DEFAULT_PACKET_DEDUP_WINDOW_MS, { min: 1, max: 86_400_000, what: 'ms a group of copies of one frame stays open' }),
+      routesRefreshMs: envInt(env, 'INGEST_ROUTES_REFRESH_MS', 60_000, { min: 100, max: 86_400_000 }),
+      routesMissIntervalMs: envInt(env, 'INGEST_ROUTES_MISS_INTERVAL_MS', 250, { min: 0, max: 60_000, what: 'least ms between two range reloads caused by unknown DevAddrs' }),
+      writeConcurrency: envInt(env, 'INGEST_PACKET_WRITE_CONCURRENCY', 1, { min: 1, max: 16 }),
+    },
   });
 }

@@ -10,10 +10,19 @@ import { HotspotDirectory } from './registry/directory.ts';
 import { registryRoutes } from './registry/routes.ts';
 import { RegistryStore } from './registry/store.ts';
 import { inlineVerifier, workerVerifier, type Verifier } from './verify-pool.ts';
-import { BatchWriter } from './writer.ts';
+import { BatchWriter, writeReportBatch } from './writer.ts';
+import { DevAddrRoutes } from './packets/routes.ts';
+import { DeviceDirectory } from './packets/devices.ts';
+import { newPacketCounters, packetMeter, prunePacketGroups, type NotBoughtReason, type RoutedPacket } from './packets/meter.ts';
 import type { IngestConfig } from './config.ts';
 
-export { loadIngestConfig, type IngestConfig } from './config.ts';
+export { loadIngestConfig, DEFAULT_PACKET_DEDUP_WINDOW_MS, type IngestConfig } from './config.ts';
+export { NOT_BOUGHT_REASONS, type NotBoughtReason } from './packets/meter.ts';
+// The metering transaction on its own, for the packet benchmark's baseline and tools.
+export { packetMeter, newPacketCounters, prunePacketGroups, type RoutedPacket, type PacketCounters } from './packets/meter.ts';
+export { BatchWriter, type WriterConfig } from './writer.ts';
+export { checkReport } from './check.ts';
+export type { PacketRecord } from './records.ts';
 export { assertMessage, onboardMessage, type AssertionFields } from './registry/messages.ts';
 export { RegistryStore } from './registry/store.ts';
 export type { IngestOutcome, RefusalReason } from './records.ts';
@@ -37,6 +46,17 @@ export interface IngestStatus {
   refused: Record<string, number>;
   pending: number;
   lastBatchMs: number;
+  /** Device frames (packet reports), counted after their metering transaction committed. */
+  packets: {
+    stored: number;
+    bought: number;
+    dcBurned: number;
+    notBought: Record<NotBoughtReason, number>;
+    orgsDisabled: number;
+    pending: number;
+    lastBatchMs: number;
+    ranges: number;
+  };
 }
 
 export interface Ingest extends Service {
@@ -54,11 +74,15 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
   const directory = new HotspotDirectory(registry);
   let verifier: Verifier | null = null;
   let writer: BatchWriter | null = null;
+  let packetWriter: BatchWriter<RoutedPacket> | null = null;
+  let devAddrRoutes: DevAddrRoutes | null = null;
+  const packetCounters = newPacketCounters();
   let pipeline: ReportPipeline | null = null;
   let broker: EmbeddedBroker | null = null;
   let consumers: SharedSubscriptionConsumer[] = [];
   let publisher: MqttClient | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
+  let groupsTimer: NodeJS.Timeout | null = null;
   // Retention is network time: an accelerated clock prunes hourly in its hours, not real ones.
   const timers = clockTimers(deps.clock);
 
@@ -71,14 +95,24 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
 
     async start() {
       verifier = config.verifyWorkers > 0 ? workerVerifier(config.verifyWorkers) : inlineVerifier();
-      writer = new BatchWriter(deps.db, config.writer, deps.log);
-      pipeline = new ReportPipeline(directory, verifier, writer);
+      writer = new BatchWriter(deps.db, config.writer, deps.log, writeReportBatch);
+      packetWriter = new BatchWriter(deps.db, { ...config.writer, concurrency: config.packets.writeConcurrency }, deps.log,
+        packetMeter({ dedupWindowMs: config.packets.dedupWindowMs }, deps.clock, packetCounters));
+      devAddrRoutes = new DevAddrRoutes(deps.db, { refreshMs: config.packets.routesRefreshMs, missIntervalMs: config.packets.routesMissIntervalMs }, deps.log);
+      await devAddrRoutes.start();
+      pipeline = new ReportPipeline(directory, verifier, writer, { routes: devAddrRoutes, devices: new DeviceDirectory(deps.db), writer: packetWriter });
       const w = writer;
       const prune = () => w.pruneIds(new Date(deps.clock.now() - config.dedupRetentionDays * 86_400_000))
         .then((n) => { if (n > 0) deps.log.info({ removed: n }, 'ingest.dedup.pruned'); })
         .catch((err: Error) => deps.log.warn({ err: err.message }, 'ingest.dedup.prune-failed'));
       pruneTimer = timers.setInterval(prune, 3_600_000);
       pruneTimer.unref();
+      // A group is consulted only by copies within the window of its first: an hour's margin is plenty.
+      const pruneGroups = () => prunePacketGroups(deps.db, new Date(deps.clock.now() - config.packets.dedupWindowMs - 3_600_000))
+        .then((n) => { if (n > 0) deps.log.info({ removed: n }, 'ingest.packet-groups.pruned'); })
+        .catch((err: Error) => deps.log.warn({ err: err.message }, 'ingest.packet-groups.prune-failed'));
+      groupsTimer = timers.setInterval(pruneGroups, 300_000);
+      groupsTimer.unref();
       if (config.mode === 'embedded') {
         broker = await startEmbeddedBroker({ pipeline, directory, registry, clock: deps.clock, log: deps.log }, {
           host: config.mqtt.host, port: config.mqtt.port, portFallback: config.mqtt.portFallback, tls: config.mqtt.tls, serviceUsers: config.serviceUsers,
@@ -121,10 +155,12 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
 
     async stop() {
       if (pruneTimer) timers.clearInterval(pruneTimer);
+      if (groupsTimer) timers.clearInterval(groupsTimer);
       await broker?.close();
       // Consumers drain first: their last messages need the writer to commit before the ack.
       await Promise.all(consumers.map((c) => c.stop()));
-      await writer?.close();
+      devAddrRoutes?.stop();
+      await Promise.all([writer?.close(), packetWriter?.close()]);
       await verifier?.close();
       await publisher?.endAsync();
       broker = null;
@@ -144,8 +180,15 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         stored: c?.stored ?? 0,
         duplicates: c?.duplicates ?? 0,
         refused: { ...(c?.refused ?? {}) },
-        pending: writer?.stats.pending ?? 0,
+        pending: (writer?.stats.pending ?? 0) + (packetWriter?.stats.pending ?? 0),
         lastBatchMs: writer?.stats.lastBatchMs ?? 0,
+        packets: {
+          ...packetCounters,
+          notBought: { ...packetCounters.notBought },
+          pending: packetWriter?.stats.pending ?? 0,
+          lastBatchMs: packetWriter?.stats.lastBatchMs ?? 0,
+          ranges: devAddrRoutes?.stats.ranges ?? 0,
+        },
       };
     },
 

@@ -17,9 +17,19 @@ export interface WriteResult {
   stored: boolean; // false = a duplicate of a report already stored
 }
 
-interface Item {
-  record: ReportRecord;
-  receivedAt: number;
+/** What a flush sees of a queued report. */
+export interface BatchItem<R> {
+  readonly record: R;
+  readonly receivedAt: number;
+}
+
+/**
+ * The work of one batch inside its transaction: returns the items it stored (the others were
+ * resends), and optionally what to count once the transaction has committed.
+ */
+export type FlushBatch<R> = (tx: Queryable, items: readonly BatchItem<R>[]) => Promise<{ fresh: ReadonlySet<BatchItem<R>>; committed?: () => void }>;
+
+interface Item<R> extends BatchItem<R> {
   resolve: (r: WriteResult) => void;
   reject: (err: Error) => void;
 }
@@ -40,8 +50,8 @@ export interface WriterStats {
  * acknowledged meanwhile: when the database is down, ingest stops acknowledging instead of
  * dropping, and `admit` stops new work once `maxPending` reports are waiting.
  */
-export class BatchWriter {
-  private queue: Item[] = [];
+export class BatchWriter<R = ReportRecord> {
+  private queue: Item<R>[] = [];
   private flushing = 0;
   private timer: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
@@ -53,6 +63,7 @@ export class BatchWriter {
     private readonly db: Db,
     private readonly config: WriterConfig,
     private readonly log: Logger,
+    private readonly flushBatch: FlushBatch<R>,
   ) {}
 
   /** Resolves when there is room for one more report. */
@@ -71,7 +82,7 @@ export class BatchWriter {
   }
 
   /** Queues an admitted report; resolves after commit. */
-  write(record: ReportRecord, receivedAt: number): Promise<WriteResult> {
+  write(record: R, receivedAt: number): Promise<WriteResult> {
     if (this.closed) return Promise.reject(new Error('writer closed'));
     return new Promise((resolve, reject) => {
       this.queue.push({ record, receivedAt, resolve, reject });
@@ -92,15 +103,21 @@ export class BatchWriter {
     }
   }
 
-  private async flush(batch: Item[]): Promise<void> {
+  private async flush(batch: Item<R>[]): Promise<void> {
     const started = performance.now();
     try {
-      const fresh = await this.db.transaction((tx) => writeBatch(tx, batch));
+      const { fresh, committed } = await this.db.transaction((tx) => this.flushBatch(tx, batch));
+      // Counting only: what is committed is acknowledged whatever happens here.
+      try {
+        committed?.();
+      } catch (err) {
+        this.log.warn({ err: (err as Error).message }, 'ingest.write.count-failed');
+      }
       const ms = performance.now() - started;
       Object.assign(this.stats, { batches: this.stats.batches + 1, lastBatchMs: ms, lastBatchSize: batch.length });
       this.retryDelay = 0;
       for (const item of batch) {
-        const stored = fresh.has(item);
+        const stored = fresh.has(item as BatchItem<R>);
         if (stored) this.stats.stored++;
         else this.stats.duplicates++;
         item.resolve({ stored });
@@ -154,15 +171,20 @@ export class BatchWriter {
   }
 }
 
-/** One transaction: claim ids in report_ids, then insert only the reports whose ids were new. */
-async function writeBatch(tx: Queryable, batch: Item[]): Promise<Set<Item>> {
+/**
+ * Claims the batch's report ids in report_ids and returns the items whose ids were new: a resend
+ * (in this batch or of a report committed before) is dropped here. Ids are claimed in sorted
+ * order so two concurrent batches holding the same resends cannot deadlock on them.
+ */
+export async function claimReportIds<T extends BatchItem<{ id: Uint8Array }>>(tx: Queryable, batch: readonly T[]): Promise<T[]> {
   // A resend can sit in the same batch as its original: keep the first.
-  const unique = new Map<string, Item>();
+  const unique = new Map<string, T>();
   for (const item of batch) {
     const key = Buffer.from(item.record.id).toString('hex');
     if (!unique.has(key)) unique.set(key, item);
   }
-  const items = [...unique.values()];
+  const keys = [...unique.keys()].sort();
+  const items = keys.map((k) => unique.get(k)!);
   const claimed = await tx.query<{ id: Uint8Array }>(
     `INSERT INTO report_ids (id, received_at)
      SELECT * FROM unnest($1::bytea[], $2::timestamptz[])
@@ -170,15 +192,20 @@ async function writeBatch(tx: Queryable, batch: Item[]): Promise<Set<Item>> {
     [items.map((i) => i.record.id), items.map((i) => new Date(i.receivedAt))],
   );
   const newIds = new Set(claimed.rows.map((r) => Buffer.from(r.id).toString('hex')));
-  const fresh = items.filter((i) => newIds.has(Buffer.from(i.record.id).toString('hex')));
+  return items.filter((i) => newIds.has(Buffer.from(i.record.id).toString('hex')));
+}
+
+/** Beacons and witnesses: claim ids in report_ids, then insert only the reports whose ids were new. */
+export const writeReportBatch: FlushBatch<ReportRecord> = async (tx, batch) => {
+  const fresh = await claimReportIds(tx, batch);
   const beacons = fresh.filter((i) => i.record.kind === 'beacon');
   const witnesses = fresh.filter((i) => i.record.kind === 'witness');
   if (beacons.length > 0) await insertBeacons(tx, beacons);
   if (witnesses.length > 0) await insertWitnesses(tx, witnesses);
-  return new Set(fresh);
-}
+  return { fresh: new Set(fresh) };
+};
 
-async function insertBeacons(tx: Queryable, items: Item[]): Promise<void> {
+async function insertBeacons(tx: Queryable, items: readonly BatchItem<ReportRecord>[]): Promise<void> {
   const rs = items.map((i) => i.record as BeaconRecord);
   await tx.query(
     `INSERT INTO beacon_reports (id, received_at, hotspot, local_entropy, remote_entropy, data, frequency, channel, datarate, tx_power, hotspot_ts, tmst, payload)
@@ -191,7 +218,7 @@ async function insertBeacons(tx: Queryable, items: Item[]): Promise<void> {
   );
 }
 
-async function insertWitnesses(tx: Queryable, items: Item[]): Promise<void> {
+async function insertWitnesses(tx: Queryable, items: readonly BatchItem<ReportRecord>[]): Promise<void> {
   const rs = items.map((i) => i.record as WitnessRecord);
   await tx.query(
     `INSERT INTO witness_reports (id, received_at, hotspot, data, signal, snr, frequency, datarate, hotspot_ts, tmst, payload)

@@ -3,9 +3,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { silentLogger, systemClock } from '@hexlight/kit';
 import { createTestDb, type Db } from '@hexlight/store';
-import { encodeSignedReport, generateHotspotKey, hotspotTopic, reportIdHex, type HotspotKey } from '@hexlight/protocol';
+import { dcForPayload, encodeDataUplink, encodeSignedReport, generateHotspotKey, hotspotTopic, reportIdHex, type HotspotKey } from '@hexlight/protocol';
 import { createIngest, loadIngestConfig, RegistryStore, type Ingest } from '../src/index.ts';
 import { countReports } from './helpers.ts';
+import { moneyTotals, packetReport, seedOrg, sha256 } from './packet-fixtures.ts';
 
 const BROKER = process.env.TEST_MQTT_URL;
 
@@ -51,6 +52,26 @@ describe.skipIf(!BROKER)('external-broker mode: shared subscription, ack after c
     for (const p of payloads) expect(ids.get(reportIdHex(p))).toBe(1);
     expect(workers.every((w) => w.status().stored > 0)).toBe(true);
     expect(workers.reduce((a, w) => a + w.status().stored, 0)).toBe(300);
+  });
+
+  it('meters copies of frames that reach both workers: exactly multi_buy bought per frame, the books balanced', async () => {
+    await seedOrg(db, { id: 'org_ext', multiBuy: 2, balance: 10_000, range: [0x5000_0000, 0x5000_00ff] });
+    const hearers = [key, generateHotspotKey(), generateHotspotKey(), generateHotspotKey()];
+    for (const h of hearers.slice(1)) await new RegistryStore(db).onboard(h.address, h.keyBinary, '11111111111111111111111111111111', new Date());
+    const frames = Array.from({ length: 20 }, (_, f) => encodeDataUplink({ devAddr: 0x5000_0001, fcnt: f, fport: 1, payload: randomBytes(12) }));
+    await Promise.all(frames.flatMap((phy) => hearers.map((h) => publisher.publishAsync(hotspotTopic(h.address, 'packet'), Buffer.from(packetReport(h, phy)), { qos: 1 }))));
+    const stored = async () => Number((await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM packet_reports WHERE org_id = 'org_ext'`)).rows[0]!.n);
+    const deadline = Date.now() + 15_000;
+    while ((await stored()) < 80 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await stored()).toBe(80);
+    for (const phy of frames) {
+      const r = await db.query<{ n: bigint }>(`SELECT count(*) FILTER (WHERE bought) AS n FROM packet_reports WHERE payload_hash = $1`, [sha256(phy)]);
+      expect(r.rows[0]!.n).toBe(2n);
+    }
+    const t = await moneyTotals(db);
+    expect(t.burned).toBe(BigInt(20 * 2 * dcForPayload(frames[0]!.byteLength)));
+    expect([t.copiesDc, t.sharesDc, t.granted - t.balances]).toEqual([t.burned, t.burned, t.burned]);
+    expect(workers.every((w) => w.status().packets.stored > 0)).toBe(true);
   });
 
   it('keeps online/offline from the retained state topic', async () => {

@@ -1,5 +1,6 @@
 const BENCHES: Record<string, () => Promise<{ run(argv: string[]): Promise<number> }>> = {
   ingest: () => import('../../../../bench/ingest.ts'),
+  packets: () => import('../../../../bench/packets.ts'),
   poc: () => import('../../../../bench/poc.ts'),
   rewards: () => import('../../../../bench/rewards.ts'),
 };

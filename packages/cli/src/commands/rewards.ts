@@ -36,9 +36,11 @@ async function serve(): Promise<number> {
   const rewards = createRewards({ db: store.db, clock: systemClock, log, chain: chain.chain, keys }, config);
   await rewards.start();
   const http = await serveHttp([rewards.routes], log);
+  // The embedded provider hands out DC without a payment: right for a demo, wrong for a deployment.
+  if (rewards.payments.provider === 'test') log.warn({ provider: 'test' }, 'payments.test-provider: anyone can buy DC without paying; set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET for card payments');
   console.log(JSON.stringify({
     event: 'ready', service: 'rewards', http_port: http.port, store: store.description, chain: chain.description,
-    mint: keys.mint.publicKey.toBase58(), escrow_owner: keys.payer.publicKey.toBase58(),
+    mint: keys.mint.publicKey.toBase58(), escrow_owner: keys.payer.publicKey.toBase58(), payments: rewards.payments.provider,
   }));
   await onShutdown(async () => {
     await http.close();

@@ -15,6 +15,10 @@ const USAGE = `hexlight sim --scenario <name|file.json> [options]
   --duration S           run this many seconds of clock time instead of the scenario's
   --speed N              the clock's speed (checked against the clock the run gets)
   --seed N               another seed than the scenario's
+  --admin-token TOKEN    the network's ADMIN_TOKEN (also from ADMIN_TOKEN): DC for the scenario's
+                         organisations by operator grant when the network takes only real payments
+  --no-orgs              do not sign up organisations for mappers, sensors and DC farmers (their
+                         packets are then refused: unknown_devaddr)
 
 Runs until the scenario's duration has passed on the clock (or Ctrl-C), then writes the ground
 truth for \`hexlight sim score\`. hotspot-sim/README.md describes scenarios, behaviours and the truth.`;
@@ -40,6 +44,8 @@ export async function runScenarioCommand(argv: string[], ports: ScenarioCommandP
         duration: { type: 'string' },
         speed: { type: 'string' },
         seed: { type: 'string' },
+        'admin-token': { type: 'string' },
+        'no-orgs': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
     }).values;
@@ -73,6 +79,8 @@ export async function runScenarioCommand(argv: string[], ports: ScenarioCommandP
   const display = createDisplay(scenario, durationMs, speed);
   const run = runScenario(scenario, {
     apiUrl: String(values.api), mqttUrl: String(values.mqtt), clock, timers, log, truthPath: String(values.truth), durationMs, speed,
+    provisionOrgs: !values['no-orgs'],
+    ...((values['admin-token'] ?? process.env.ADMIN_TOKEN) ? { adminToken: String(values['admin-token'] ?? process.env.ADMIN_TOKEN) } : {}),
     onProgress: (s) => display.update(s), progressIntervalMs: 1_000,
   });
   console.error(`${scenario.name}: ${run.population.hotspots.length} hotspots in ${run.population.area.description} (${scenario.region}), ${formatClock(durationMs)} of clock time; onboarding…`);
@@ -96,6 +104,9 @@ export async function runScenarioCommand(argv: string[], ports: ScenarioCommandP
   }
   const stats = run.stats();
   console.log(summary(stats));
+  for (const org of run.orgs()) {
+    console.log(`organisation ${org.id} "${org.name}": ${org.devAddrs.length} devices, ${org.funded === 'none' ? 'no DC (packets stored, not bought)' : `${org.dc.toLocaleString('en-US')} DC by ${org.funded}`}; see GET /v1/orgs/me with its key`);
+  }
   const truth = run.truth();
   console.log(`ground truth: ${String(values.truth)} (${truth.hotspots.length} hotspots, ${truth.hotspots.filter((h) => h.cheater).length} cheaters; clock ${new Date(truth.clock.startMs).toISOString()} → ${new Date(truth.clock.endMs).toISOString()})`);
   return 0;

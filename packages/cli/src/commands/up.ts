@@ -45,6 +45,8 @@ export async function run(argv: string[]): Promise<number> {
 
   const simOn = !values['no-sim'] && envBool(process.env, 'SIM', true);
   const fleetSize = envInt(process.env, 'SIM_HOTSPOTS', 24, { min: 1, max: 100_000 });
+  // Sensors whose uplinks the fleet's hotspots carry: the data path (DC bought and burned).
+  const devices = envInt(process.env, 'SIM_DEVICES', 8, { min: 0, max: 65_536 });
   const city = envString(process.env, 'SIM_CITY', 'lisbon');
   // Faster than real time the fleet beacons on Helium's 6-h windows, so its PoCs can be valid.
   const beaconS = envInt(process.env, 'SIM_BEACON_INTERVAL_S', speed > 1 ? HELIUM_BEACON_INTERVAL_S : 30, { min: 1 });
@@ -52,6 +54,7 @@ export async function run(argv: string[]): Promise<number> {
     ? createFleet({
       apiUrl: http.url, mqttUrl: `mqtt://127.0.0.1:${status.mqttPort}`, city, hotspots: fleetSize,
       beaconIntervalMs: beaconS * 1000, seed: envInt(process.env, 'SIM_SEED', 1), clock, log,
+      devices, devicePeriodMs: envInt(process.env, 'SIM_DEVICE_PERIOD_MS', speed > 1 ? 3_600_000 : 120_000, { min: 1_000 }),
     }, { timers: clockTimers(clock) })
     : null;
 
@@ -70,7 +73,7 @@ export async function run(argv: string[]): Promise<number> {
     `  Payments    ${rewards.payments.provider === 'stripe'
       ? `Stripe; webhook endpoint ${rewardsConfig.payments.publicUrl ?? http.url}/v1/payments/stripe/webhook`
       : 'embedded test provider (no card is charged); organisations sign up at POST /v1/orgs and buy DC at POST /v1/orgs/me/purchases'}`,
-    `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window${realSpan(beaconS * 1000, speed)}` : 'off'}`,
+    `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window${realSpan(beaconS * 1000, speed)}${devices > 0 ? `; ${devices} sensors of a demo organisation whose uplinks they carry` : ''}` : 'off'}`,
     '  Ctrl-C stops everything cleanly.',
     '',
   ];
@@ -118,9 +121,10 @@ async function printCounts(
     console.log(
       `[${t} +${up}s${simulated}] hotspots ${n.hotspots} (online ${n.online}, connections ${s.connections}) · stored beacons ${n.beacons} · witnesses ${n.witnesses}` +
       ` · refused ${refused} · duplicates ${s.duplicates} · pending ${s.pending} · last batch ${s.lastBatchMs.toFixed(1)} ms` +
+      ` · packets ${s.packets.stored} (bought ${s.packets.bought}, ${s.packets.dcBurned} DC)` +
       ` · PoCs verified ${poc.stats().beacons}` +
       ` · last epoch closed ${rewards.stats().lastClosed ?? '-'} · payout jobs pending ${rewards.stats().lastPass?.payouts?.pending ?? 0}` +
-      (fleet ? ` · sim sent ${fleet.stats().beacons}b/${fleet.stats().witnesses}w` : ''),
+      (fleet ? ` · sim sent ${fleet.stats().beacons}b/${fleet.stats().witnesses}w/${fleet.stats().packets}p` : ''),
     );
   } catch (err) {
     log.warn({ err: (err as Error).message }, 'status.failed');
