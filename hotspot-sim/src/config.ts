@@ -23,6 +23,10 @@ export interface FleetConfig {
   devices?: number;
   /** Mean time between two uplinks of a sensor, ms (exponential). Default 5 min. */
   devicePeriodMs?: number;
+  /** GPS trackers driving across the city (an organisation of their own, multi-buy 10). Default 0. */
+  mappers?: number;
+  /** Mean time between two uplinks of a mapper, ms; it drives 500 m per minute of this. Default 1 min. */
+  mapperPeriodMs?: number;
   /** Default systemClock. */
   clock?: Clock;
   log?: Logger;
@@ -58,6 +62,12 @@ export function validateFleetConfig(c: FleetConfig): void {
   if (c.devices !== undefined && (!Number.isInteger(c.devices) || c.devices < 0 || c.devices > MAX_FLEET_DEVICES)) {
     throw ConfigInvalid(`devices=${c.devices} must be an integer in [0, ${MAX_FLEET_DEVICES}]`, { setting: 'devices' });
   }
+  if (c.mappers !== undefined && (!Number.isInteger(c.mappers) || c.mappers < 0 || c.mappers > MAX_FLEET_DEVICES)) {
+    throw ConfigInvalid(`mappers=${c.mappers} must be an integer in [0, ${MAX_FLEET_DEVICES}]`, { setting: 'mappers' });
+  }
+  if (c.mapperPeriodMs !== undefined && (!Number.isInteger(c.mapperPeriodMs) || c.mapperPeriodMs < 1_000)) {
+    throw ConfigInvalid(`mapperPeriodMs=${c.mapperPeriodMs} must be an integer ≥ 1000`, { setting: 'mapperPeriodMs' });
+  }
   if (c.devicePeriodMs !== undefined && (!Number.isInteger(c.devicePeriodMs) || c.devicePeriodMs < 1_000)) {
     throw ConfigInvalid(`devicePeriodMs=${c.devicePeriodMs} must be an integer ≥ 1000`, { setting: 'devicePeriodMs' });
   }
@@ -77,6 +87,8 @@ export function loadFleetConfig(env: Env = process.env): Readonly<FleetConfig> {
     seed: envInt(env, 'SIM_SEED', 1),
     devices: envInt(env, 'SIM_DEVICES', 0, { min: 0, max: MAX_FLEET_DEVICES }),
     devicePeriodMs: envInt(env, 'SIM_DEVICE_PERIOD_MS', 300_000, { min: 1_000, what: 'mean time between two uplinks of a sensor' }),
+    mappers: envInt(env, 'SIM_MAPPERS', 0, { min: 0, max: MAX_FLEET_DEVICES }),
+    mapperPeriodMs: envInt(env, 'SIM_MAPPER_PERIOD_MS', 60_000, { min: 1_000, what: 'mean time between two uplinks of a mapper' }),
   };
   validateFleetConfig(config);
   return freezeDeep(config);

@@ -8,7 +8,7 @@ import { distanceM } from './placement.ts';
 import { canHear, linkShadowDb, rssiAt, snrFor, URBAN, type PathLossProfile } from './radio.ts';
 import { createRegistryClient, type RegistryClient } from './registry-client.ts';
 import { buildRoster } from './roster.ts';
-import { dataUplink, UPLINK_DATARATE } from './scenario/actors.ts';
+import { dataUplink, gpsUplink, UPLINK_DATARATE } from './scenario/actors.ts';
 import { createArea } from './scenario/area.ts';
 import { provisionOrg } from './scenario/orgs.ts';
 import { regionParams } from '@hexlight/protocol';
@@ -18,8 +18,9 @@ import { realTimers, startBeaconLoop, windowStart, type BeaconLoop, type Timers 
 // The fleet: onboards and asserts every hotspot, connects them, runs each one's beacon schedule
 // and plays the radio between them: when one beacons, every other hotspot of the region that
 // the path-loss model says can hear it publishes a witness after its backhaul latency. With
-// `devices`, sensors of an organisation it signs up send uplinks that every hotspot hearing them
-// reports as packets, which the network buys from that organisation's DC.
+// `devices` and `mappers`, sensors and GPS trackers driving around, each of an organisation it signs
+// up, send uplinks that every hotspot hearing them reports as packets, which the network buys from
+// that organisation's DC (and maps/ turns the mappers' into measured coverage).
 
 export interface FleetStats {
   /** Hotspots registered and asserted (201, or 409 HOTSPOT_EXISTS on a restart). */
@@ -32,7 +33,7 @@ export interface FleetStats {
   witnesses: number;
   /** Refusals received on `hotspot/<addr>/rejected`. */
   rejected: number;
-  /** Sensors' uplinks sent, and packet reports acknowledged for them. */
+  /** Sensors' and mappers' uplinks sent, and packet reports acknowledged for them. */
   uplinks: number;
   packets: number;
   /** Reports that could not be built or whose publish failed (no PUBACK, connection gone). */
@@ -150,25 +151,29 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
     deviceTimers.add(handle);
   };
 
-  /** Signs up the sensors' organisation and starts each sensor's uplinks (one per `devicePeriodMs` on average). */
-  async function startDevices(count: number): Promise<void> {
+  /**
+   * Signs up an organisation for `count` devices and starts their uplinks (one per `meanMs` on
+   * average, exponential): each goes on the air at the device's position of the moment, and every
+   * hotspot that hears it publishes a packet report after its backhaul latency.
+   */
+  async function startUplinks(kind: 'sensors' | 'mappers', count: number, meanMs: number): Promise<void> {
     const city = cityPreset(config.city);
-    const org = await provisionOrg(config.apiUrl, { name: `demo sensors (${city.name})`, multiBuy: 1, devices: count, dc: 1_000_000 }, { log });
+    const org = await provisionOrg(config.apiUrl, { name: `demo ${kind} (${city.name})`, multiBuy: kind === 'mappers' ? 10 : 1, devices: count, dc: 1_000_000 }, { log });
     const area = createArea({ kind: 'city', city: config.city });
     const channels = regionParams(city.region).channels;
-    const meanMs = config.devicePeriodMs ?? 300_000;
     org.devAddrs.forEach((devAddr, i) => {
-      const rng = root.fork('device', i);
-      const position = area.randomPoint(rng);
+      const rng = root.fork(kind, i);
+      const where = kind === 'mappers' ? driver(area, rng, meanMs) : fixed(area.randomPoint(rng));
       let fcnt = 0;
       const send = (): void => {
-        const payload = dataUplink(devAddr, fcnt++ & 0xffff, rng.bytes(12));
+        const position = where();
+        const payload = kind === 'mappers' ? gpsUplink(devAddr, fcnt++ & 0xffff, position) : dataUplink(devAddr, fcnt++ & 0xffff, rng.bytes(12));
         const frequency = channels[rng.int(channels.length)]!.frequency;
         counters.uplinks++;
         for (const h of hotspots) {
           if (h.region !== city.region) continue;
           const d = distanceM(position, h.position);
-          const shadow = linkShadowDb(config.seed, `device-${i}`, h.address, profile.sigmaDb);
+          const shadow = linkShadowDb(config.seed, `${kind}-${i}`, h.address, profile.sigmaDb);
           const rssi = rssiAt(DEVICE_TX_DBM, 0, h.antenna.gain, d, shadow, { profile, frequencyHz: frequency });
           const snr = snrFor(rssi, UPLINK_DATARATE.bandwidthHz);
           if (!canHear(rssi, snr, UPLINK_DATARATE.sf)) continue;
@@ -190,6 +195,29 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
       };
       later(Math.round(rng.next() * meanMs), send);
     });
+  }
+
+  /** A car crossing the city between random waypoints at 30 km/h per `periodMs` of 1 min. */
+  function driver(area: ReturnType<typeof createArea>, rng: ReturnType<typeof createRng>, periodMs: number): () => { lat: number; lng: number } {
+    let at = area.toLocal(area.randomPoint(rng));
+    let target = area.toLocal(area.randomPoint(rng));
+    const stepM = 500 * (periodMs / 60_000);
+    return () => {
+      const dx = target.x - at.x;
+      const dy = target.y - at.y;
+      const d = Math.hypot(dx, dy);
+      if (d <= stepM) {
+        at = target;
+        target = area.toLocal(area.randomPoint(rng));
+      } else {
+        at = { x: at.x + (dx / d) * stepM, y: at.y + (dy / d) * stepM };
+      }
+      return area.fromLocal(at.x, at.y);
+    };
+  }
+
+  function fixed(p: { lat: number; lng: number }): () => { lat: number; lng: number } {
+    return () => p;
   }
 
   async function disconnectAll(list: SimHotspot[]): Promise<void> {
@@ -244,9 +272,12 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
         clock, timers, rng: root.fork('schedule', i), intervalMs: config.beaconIntervalMs,
         onBeacon: (plannedAt) => beaconOnce(h, plannedAt),
       }));
+      // Without these the PoC side still runs: a network without the accounts API keeps going.
       if ((config.devices ?? 0) > 0) {
-        // Without sensors the PoC side still runs: a network without the accounts API keeps going.
-        await startDevices(config.devices!).catch((err: Error) => log.warn({ err: err.message }, 'sim.devices.failed'));
+        await startUplinks('sensors', config.devices!, config.devicePeriodMs ?? 300_000).catch((err: Error) => log.warn({ err: err.message }, 'sim.devices.failed'));
+      }
+      if ((config.mappers ?? 0) > 0) {
+        await startUplinks('mappers', config.mappers!, config.mapperPeriodMs ?? 60_000).catch((err: Error) => log.warn({ err: err.message }, 'sim.mappers.failed'));
       }
       log.info({ connected: hotspots.filter((h) => h.connected).length }, 'sim.fleet.started');
     },

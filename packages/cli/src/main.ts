@@ -12,12 +12,13 @@ const USAGE = `hexlight <command> [options]
   sim --scenario S   run a scenario (city-dense, rural, city-mixed or a JSON file) and write its ground truth
   sim score          score a run: cheaters caught and honest hotspots wrongly invalidated, per ruleset (table + SVG)
   sim load           push a pre-signed corpus at maximum rate (load mode)
-  bench <name>       run a benchmark (ingest, packets, poc, rewards)
+  bench <name>       run a benchmark (ingest, packets, poc, rewards, maps)
   poc                the PoC service alone (entropy, verifier, owner API)
   poc replay         verify a recorded PoC event stream offline (--rules, --in, --out)
   poc export         write a stored period as replay input (--from, --to, --out)
   rewards            the rewards service alone (epochs, mint, payouts, owner API)
   rewards reconcile  compare on-chain supply and balances with the rewards ledger
+  maps               the coverage service alone (web map at /, carrier coverage API, mapper ingest)
 
 Configuration comes from environment variables; see the README's configuration table.`;
 
@@ -30,6 +31,7 @@ const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<numb
   bench: () => import('./commands/bench.ts'),
   poc: () => import('./commands/poc.ts'),
   rewards: () => import('./commands/rewards.ts'),
+  maps: () => import('./commands/maps.ts'),
 };
 
 async function main(): Promise<number> {

@@ -8,6 +8,7 @@ import '@hexlight/poc';
 import '@hexlight/hotspot-sim';
 import '@hexlight/chain';
 import '@hexlight/rewards';
+import '@hexlight/maps';
 import '../src/network-clock.ts';
 import '../src/runtime.ts';
 

@@ -46,7 +46,7 @@ describe.skipIf(!url)('pg adapter (skipped: set TEST_DATABASE_URL=postgres://pos
     try {
       expect(db.timescale).toBe(false);
       const brin = await db.query("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND indexdef LIKE '%USING brin%'");
-      expect(brin.rowCount).toBe(4); // beacon, witness and packet reports, report ids
+      expect(brin.rowCount).toBe(6); // beacon, witness and packet reports, report ids, mapper uplinks and receptions
     } finally {
       await db.close();
     }

@@ -52,6 +52,6 @@ describe('pglite adapter', () => {
     const { rows } = await db.query<{ indexname: string; indexdef: string }>(
       "SELECT indexname, indexdef FROM pg_indexes WHERE indexdef LIKE '%USING brin%' ORDER BY indexname",
     );
-    expect(rows.map((r) => r.indexname)).toEqual(['beacon_reports_time_brin', 'packet_reports_time_brin', 'report_ids_time_brin', 'witness_reports_time_brin']);
+    expect(rows.map((r) => r.indexname)).toEqual(['beacon_reports_time_brin', 'mapper_receptions_time_brin', 'mapper_uplinks_time_brin', 'packet_reports_time_brin', 'report_ids_time_brin', 'witness_reports_time_brin']);
   });
 });

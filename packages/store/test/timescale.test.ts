@@ -28,6 +28,8 @@ describe('timescale branch (Timescale PGlite build)', () => {
     expect(rows).toEqual([
       { hypertable_name: 'beacon_reports', compression_enabled: true },
       { hypertable_name: 'hotspot_state_events', compression_enabled: false },
+      { hypertable_name: 'mapper_receptions', compression_enabled: false },
+      { hypertable_name: 'mapper_uplinks', compression_enabled: false },
       { hypertable_name: 'packet_reports', compression_enabled: true },
       { hypertable_name: 'witness_reports', compression_enabled: true },
     ]);

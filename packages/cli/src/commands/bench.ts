@@ -3,6 +3,7 @@ const BENCHES: Record<string, () => Promise<{ run(argv: string[]): Promise<numbe
   packets: () => import('../../../../bench/packets.ts'),
   poc: () => import('../../../../bench/poc.ts'),
   rewards: () => import('../../../../bench/rewards.ts'),
+  maps: () => import('../../../../bench/maps.ts'),
 };
 
 /** `hexlight bench <name>`: benchmarks print their figures and the baseline they compare with. */

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { acceleratedClock, clockTimers, createLogger, envBool, envInt, envString, systemClock, type Logger, type SharedClock } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
@@ -5,6 +6,7 @@ import { createIngest, loadIngestConfig } from '@hexlight/ingest';
 import { chainEntropySource, createPoc, loadPocConfig } from '@hexlight/poc';
 import { createRewards, loadRewardsConfig } from '@hexlight/rewards';
 import { createFleet } from '@hexlight/hotspot-sim';
+import { createMaps, loadMapsConfig } from '@hexlight/maps';
 import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
 import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
@@ -24,7 +26,11 @@ export async function run(argv: string[]): Promise<number> {
   // every stored report, verdict and closed epoch in its future.
   const storeAheadMs = (await lastEntropyMs(store.db)) + pocConfig.entropyIntervalMs - Date.now();
   const clock: SharedClock = speed === 1 ? systemClock : acceleratedClock(speed, Date.now() + Math.max(0, storeAheadMs));
-  const ingest = createIngest({ db: store.db, clock, log }, loadIngestConfig(process.env, { dbKind: store.db.kind }));
+  // maps/ reads the device frames the ingest relays (mappers' GPS uplinks) as a service user of the
+  // embedded broker, with a password made up for this run.
+  const mapsBrokerSecret = randomBytes(16).toString('hex');
+  const ingestEnv = { ...process.env, INGEST_SERVICE_USERS: [process.env.INGEST_SERVICE_USERS, `maps:${mapsBrokerSecret}`].filter(Boolean).join(',') };
+  const ingest = createIngest({ db: store.db, clock, log }, loadIngestConfig(ingestEnv, { dbKind: store.db.kind }));
   await ingest.start();
   for (const region of REGION_NAMES) {
     await ingest.publish(regionTopic(region), JSON.stringify(regionJson(region)), { qos: 1, retain: true });
@@ -40,13 +46,17 @@ export async function run(argv: string[]): Promise<number> {
   const rewardsConfig = loadRewardsConfig(process.env, { epochS: speed > 1 ? 3600 : 600, graceS: 120 });
   const rewards = createRewards({ db: store.db, clock, log, chain: chain.chain, keys }, rewardsConfig);
   await rewards.start();
-  const http = await serveHttp([ingest.routes, poc.routes, rewards.routes], log);
+  const maps = createMaps({ db: store.db, clock, log, brokerUrl: `mqtt://maps:${mapsBrokerSecret}@127.0.0.1:${ingest.status().mqttPort}` }, loadMapsConfig());
+  await maps.start();
+  const http = await serveHttp([ingest.routes, poc.routes, rewards.routes, maps.routes], log);
   const status = ingest.status();
 
   const simOn = !values['no-sim'] && envBool(process.env, 'SIM', true);
   const fleetSize = envInt(process.env, 'SIM_HOTSPOTS', 24, { min: 1, max: 100_000 });
   // Sensors whose uplinks the fleet's hotspots carry: the data path (DC bought and burned).
   const devices = envInt(process.env, 'SIM_DEVICES', 8, { min: 0, max: 65_536 });
+  // GPS trackers driving around, whose uplinks maps/ turns into measured coverage.
+  const mappers = envInt(process.env, 'SIM_MAPPERS', 3, { min: 0, max: 65_536 });
   const city = envString(process.env, 'SIM_CITY', 'lisbon');
   // Faster than real time the fleet beacons on Helium's 6-h windows, so its PoCs can be valid.
   const beaconS = envInt(process.env, 'SIM_BEACON_INTERVAL_S', speed > 1 ? HELIUM_BEACON_INTERVAL_S : 30, { min: 1 });
@@ -55,6 +65,7 @@ export async function run(argv: string[]): Promise<number> {
       apiUrl: http.url, mqttUrl: `mqtt://127.0.0.1:${status.mqttPort}`, city, hotspots: fleetSize,
       beaconIntervalMs: beaconS * 1000, seed: envInt(process.env, 'SIM_SEED', 1), clock, log,
       devices, devicePeriodMs: envInt(process.env, 'SIM_DEVICE_PERIOD_MS', speed > 1 ? 3_600_000 : 120_000, { min: 1_000 }),
+      mappers, mapperPeriodMs: envInt(process.env, 'SIM_MAPPER_PERIOD_MS', speed > 1 ? 600_000 : 5_000, { min: 1_000 }),
     }, { timers: clockTimers(clock) })
     : null;
 
@@ -64,6 +75,7 @@ export async function run(argv: string[]): Promise<number> {
     `  MQTT        mqtt://127.0.0.1:${status.mqttPort}${status.portFellBack ? `   (port ${process.env.INGEST_MQTT_PORT ?? 1883} was taken: using ${status.mqttPort})` : ''}`,
     ...(status.mqttTlsPort ? [`  MQTT/TLS    mqtts://127.0.0.1:${status.mqttTlsPort}`] : []),
     `  HTTP API    ${http.url}${http.fellBack ? `   (port ${process.env.HTTP_PORT ?? 8080} was taken: using ${http.port})` : ''}`,
+    `  Map         ${http.url}/`,
     `  API docs    ${http.url}/docs`,
     `  Store       ${store.description}`,
     `  Clock       ${clockLine(clock, storeAheadMs, pocConfig.entropyIntervalMs)}`,
@@ -73,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
     `  Payments    ${rewards.payments.provider === 'stripe'
       ? `Stripe; webhook endpoint ${rewardsConfig.payments.publicUrl ?? http.url}/v1/payments/stripe/webhook`
       : 'embedded test provider (no card is charged); organisations sign up at POST /v1/orgs and buy DC at POST /v1/orgs/me/purchases'}`,
-    `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window${realSpan(beaconS * 1000, speed)}${devices > 0 ? `; ${devices} sensors of a demo organisation whose uplinks they carry` : ''}` : 'off'}`,
+    `  Demo fleet  ${fleet ? `${fleetSize} hotspots around ${city}, one beacon each per ${beaconS} s window${realSpan(beaconS * 1000, speed)}${devices > 0 ? `; ${devices} sensors` : ''}${mappers > 0 ? `; ${mappers} mappers driving around` : ''}` : 'off'}`,
     '  Ctrl-C stops everything cleanly.',
     '',
   ];
@@ -91,6 +103,7 @@ export async function run(argv: string[]): Promise<number> {
     clearInterval(ticker);
     console.log('\nstopping…');
     await fleet?.stop();
+    await maps.stop();
     await rewards.stop();
     await poc.stop();
     await http.close();
