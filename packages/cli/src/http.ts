@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyPluginAsync } from 'fastify';
-import { buildHttpApp, envBool, envInt, envString, listenWithFallback, type Logger } from '@hexlight/kit';
+import { buildHttpApp, envBool, envInt, envString, listenWithFallback, type Logger, type Metrics, type Readiness } from '@hexlight/kit';
 
 export interface HttpHandle {
   port: number;
@@ -9,12 +9,17 @@ export interface HttpHandle {
   close(): Promise<void>;
 }
 
-/** Serves the given feature plugins on HTTP_HOST:HTTP_PORT (HTTPS when HTTP_TLS_CERT/KEY are set). */
-export async function serveHttp(plugins: FastifyPluginAsync[], log: Logger, env = process.env): Promise<HttpHandle> {
+/**
+ * Serves the given feature plugins on HTTP_HOST:HTTP_PORT (HTTPS when HTTP_TLS_CERT/KEY are set),
+ * with `/healthz`, `/readyz` (the given checks) and `/metrics` (the given registry).
+ */
+export async function serveHttp(
+  plugins: FastifyPluginAsync[], log: Logger, ops: { metrics?: Metrics; readiness?: Readiness } = {}, env = process.env,
+): Promise<HttpHandle> {
   const cert = envString(env, 'HTTP_TLS_CERT');
   const key = envString(env, 'HTTP_TLS_KEY');
   const app = await buildHttpApp({
-    title: 'Hexlight API', logger: log, plugins,
+    title: 'Hexlight API', logger: log, plugins, metrics: ops.metrics, readiness: ops.readiness,
     https: cert && key ? { cert: readFileSync(cert), key: readFileSync(key) } : undefined,
   });
   await app.ready();

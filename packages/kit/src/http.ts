@@ -4,6 +4,8 @@ import swaggerUi from '@fastify/swagger-ui';
 import { timingSafeEqual } from 'node:crypto';
 import { defineError, HexlightError } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { createReadiness, type Readiness } from './health.ts';
+import type { Metrics } from './metrics.ts';
 
 export interface HttpAppOptions {
   title: string;
@@ -13,6 +15,10 @@ export interface HttpAppOptions {
   plugins: FastifyPluginAsync[];
   /** TLS options (cert, key) for HTTPS; plain HTTP when absent. */
   https?: { cert: Buffer; key: Buffer } | undefined;
+  /** Served at `/metrics` (Prometheus), and every request's duration observed into it. */
+  metrics?: Metrics | undefined;
+  /** What `/readyz` checks; without it `/readyz` answers like `/healthz`. */
+  readiness?: Readiness | undefined;
 }
 
 /**
@@ -50,6 +56,25 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  const readiness = opts.readiness ?? createReadiness();
+  app.get('/readyz', { schema: { hide: true } }, async (_req, reply) => {
+    const r = await readiness.report();
+    return reply.code(r.status === 'ready' ? 200 : 503).send(r);
+  });
+  const metrics = opts.metrics;
+  if (metrics) {
+    app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+      const { contentType, body } = await metrics.scrape();
+      return reply.type(contentType).send(body);
+    });
+    // The route pattern, not the URL: one series per route, whatever the ids in the path.
+    app.addHook('onResponse', async (req, reply) => {
+      metrics.httpDuration.observe(
+        { method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+        reply.elapsedTime / 1000,
+      );
+    });
+  }
   for (const plugin of opts.plugins) await app.register(plugin);
   return app;
 }

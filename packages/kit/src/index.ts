@@ -7,3 +7,5 @@ export * from './http.ts';
 export * from './net.ts';
 export * from './worker.ts';
 export * from './random.ts';
+export * from './health.ts';
+export * from './metrics.ts';

@@ -40,6 +40,8 @@ export interface IngestStatus {
   mqttTlsPort: number | undefined;
   portFellBack: boolean;
   connections: number;
+  /** The embedded broker listens, or every shared-subscription consumer is subscribed (readiness). */
+  brokerConnected: boolean;
   received: number;
   stored: number;
   duplicates: number;
@@ -176,6 +178,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         mqttTlsPort: broker?.tlsPort,
         portFellBack: broker?.portFellBack ?? false,
         connections: broker ? broker.aedes.connectedClients : consumers.length,
+        brokerConnected: broker !== null || (consumers.length > 0 && consumers.every((k) => k.subscribed)),
         received: c?.received ?? 0,
         stored: c?.stored ?? 0,
         duplicates: c?.duplicates ?? 0,

@@ -1,7 +1,8 @@
-import { createLogger, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness, systemClock } from '@hexlight/kit';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
 import { openStore, onShutdown } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { addReadiness, ingestMetrics } from '../observe.ts';
 
 /** The MQTT edge and registry API alone, against shared infrastructure (DATABASE_URL). */
 export async function run(): Promise<number> {
@@ -10,11 +11,16 @@ export async function run(): Promise<number> {
   const config = loadIngestConfig(process.env, { dbKind: store.db.kind });
   const ingest = createIngest({ db: store.db, clock: systemClock, log }, config);
   await ingest.start();
-  const http = await serveHttp([ingest.routes], log);
+  const metrics = createMetrics();
+  ingestMetrics(metrics, ingest);
+  const readiness = createReadiness();
+  addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected });
+  const http = await serveHttp([ingest.routes], log, { metrics, readiness });
   const s = ingest.status();
   // One machine-readable line first: tests and supervisors read the ports from it.
   console.log(JSON.stringify({ event: 'ready', service: 'ingest', mode: s.mode, mqtt_port: s.mqttPort ?? null, http_port: http.port, store: store.description }));
   await onShutdown(async () => {
+    readiness.shutdown();
     await http.close();
     await ingest.stop();
     await store.db.close();

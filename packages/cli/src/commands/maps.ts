@@ -1,7 +1,8 @@
-import { createLogger, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness, systemClock } from '@hexlight/kit';
 import { createMaps, loadMapsConfig, recomputeAggregates } from '@hexlight/maps';
 import { onShutdown, openStore } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { addReadiness, mapsMetrics } from '../observe.ts';
 
 const USAGE = `hexlight maps                the coverage service alone: web map at /, carrier coverage API, mapper ingest
                              (DATABASE_URL, MAPS_BROKER_URL=mqtt://user:pass@host:port for mapper uplinks over MQTT,
@@ -34,9 +35,16 @@ export async function run(argv: string[]): Promise<number> {
   const store = await openStore(log);
   const maps = createMaps({ db: store.db, clock: systemClock, log }, config);
   await maps.start();
-  const http = await serveHttp([maps.routes], log);
+  const metrics = createMetrics();
+  mapsMetrics(metrics, maps);
+  const readiness = createReadiness();
+  let subscribed = false;
+  void maps.subscribed().then(() => { subscribed = true; });
+  addReadiness(readiness, store.db, config.brokerUrl ? { name: 'broker', ok: () => subscribed } : undefined);
+  const http = await serveHttp([maps.routes], log, { metrics, readiness });
   console.log(JSON.stringify({ event: 'ready', service: 'maps', http_port: http.port, map: `${http.url}/`, store: store.description, mqtt: config.brokerUrl ? 'subscribed' : 'off' }));
   await onShutdown(async () => {
+    readiness.shutdown();
     await http.close();
     await maps.stop();
     await store.db.close();

@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
-import { createLogger, envString, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness, envString, systemClock } from '@hexlight/kit';
 import { chainEntropySource, createPoc, DEFAULT_RULESET, exportReplayEvents, loadPocConfig, RULESET_NAMES, runReplay } from '@hexlight/poc';
 import { createInProcessChain, createRpcChain } from '@hexlight/chain';
 import { openStore, onShutdown } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { addReadiness, pocMetrics } from '../observe.ts';
 
 const USAGE = `hexlight poc                 the PoC service alone: entropy, live verifier, owner API
                              (DATABASE_URL, POC_BROKER_URL=mqtt://user:pass@host:port, SOLANA_RPC_URL or the in-process ledger)
@@ -80,9 +81,14 @@ async function serve(): Promise<number> {
     publish: async (topic, payload, opts) => { await mqtt.publishAsync(topic, payload, opts); },
   }, loadPocConfig());
   await poc.start();
-  const http = await serveHttp([poc.routes], log);
+  const metrics = createMetrics();
+  pocMetrics(metrics, poc);
+  const readiness = createReadiness();
+  addReadiness(readiness, store.db, { name: 'broker', ok: () => mqtt.connected });
+  const http = await serveHttp([poc.routes], log, { metrics, readiness });
   console.log(JSON.stringify({ event: 'ready', service: 'poc', http_port: http.port, store: store.description, chain: chain.kind }));
   await onShutdown(async () => {
+    readiness.shutdown();
     await http.close();
     await poc.stop();
     await mqtt.endAsync();

@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createLogger, envString, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness, envString, systemClock } from '@hexlight/kit';
 import { createRewards, formatReconcile, loadRewardsConfig, reconcile } from '@hexlight/rewards';
 import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { addReadiness, rewardsMetrics } from '../observe.ts';
 
 const USAGE = `hexlight rewards             the rewards service alone: closes epochs, mints, pays owners, owner API
                              (DATABASE_URL, SOLANA_RPC_URL or the in-process ledger, REWARDS_* settings)
@@ -35,7 +36,11 @@ async function serve(): Promise<number> {
   const chain = await openChain(log, keys.payer);
   const rewards = createRewards({ db: store.db, clock: systemClock, log, chain: chain.chain, keys }, config);
   await rewards.start();
-  const http = await serveHttp([rewards.routes], log);
+  const metrics = createMetrics();
+  rewardsMetrics(metrics, rewards);
+  const readiness = createReadiness();
+  addReadiness(readiness, store.db);
+  const http = await serveHttp([rewards.routes], log, { metrics, readiness });
   // The embedded provider hands out DC without a payment: right for a demo, wrong for a deployment.
   if (rewards.payments.provider === 'test') log.warn({ provider: 'test' }, 'payments.test-provider: anyone can buy DC without paying; set STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET for card payments');
   console.log(JSON.stringify({
@@ -43,6 +48,7 @@ async function serve(): Promise<number> {
     mint: keys.mint.publicKey.toBase58(), escrow_owner: keys.payer.publicKey.toBase58(), payments: rewards.payments.provider,
   }));
   await onShutdown(async () => {
+    readiness.shutdown();
     await http.close();
     await rewards.stop();
     await chain.close();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { acceleratedClock, clockTimers, createLogger, envBool, envInt, envString, systemClock, type Logger, type SharedClock } from '@hexlight/kit';
+import { acceleratedClock, clockTimers, createLogger, createMetrics, createReadiness, envBool, envInt, envString, systemClock, type Logger, type SharedClock } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
 import { chainEntropySource, createPoc, loadPocConfig } from '@hexlight/poc';
@@ -11,6 +11,7 @@ import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
 import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
 import { speedSetting } from '../network-clock.ts';
+import { addReadiness, ingestMetrics, mapsMetrics, pocMetrics, rewardsMetrics } from '../observe.ts';
 
 /** Everything in one process: store → broker/ingest → chain → PoC → rewards → HTTP → demo fleet. */
 export async function run(argv: string[]): Promise<number> {
@@ -48,7 +49,15 @@ export async function run(argv: string[]): Promise<number> {
   await rewards.start();
   const maps = createMaps({ db: store.db, clock, log, brokerUrl: `mqtt://maps:${mapsBrokerSecret}@127.0.0.1:${ingest.status().mqttPort}` }, loadMapsConfig());
   await maps.start();
-  const http = await serveHttp([ingest.routes, poc.routes, rewards.routes, maps.routes], log);
+  // One /metrics and one /readyz for the whole process.
+  const metrics = createMetrics();
+  ingestMetrics(metrics, ingest);
+  pocMetrics(metrics, poc);
+  rewardsMetrics(metrics, rewards);
+  mapsMetrics(metrics, maps);
+  const readiness = createReadiness();
+  addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected });
+  const http = await serveHttp([ingest.routes, poc.routes, rewards.routes, maps.routes], log, { metrics, readiness });
   const status = ingest.status();
 
   const simOn = !values['no-sim'] && envBool(process.env, 'SIM', true);
@@ -101,6 +110,7 @@ export async function run(argv: string[]): Promise<number> {
 
   await onShutdown(async () => {
     clearInterval(ticker);
+    readiness.shutdown();
     console.log('\nstopping…');
     await fleet?.stop();
     await maps.stop();

@@ -33,6 +33,8 @@ export class SharedSubscriptionConsumer {
   private resolveConnected!: () => void;
   private rejectConnected!: (err: Error) => void;
   inflight = 0;
+  /** Subscribed on the current connection (readiness: /readyz). */
+  subscribed = false;
 
   constructor(
     private readonly config: SharedConsumerConfig,
@@ -83,6 +85,7 @@ export class SharedSubscriptionConsumer {
           break;
         case 'suback':
           this.log.info({ filter: this.config.filter, clientId: this.config.clientId }, 'ingest.external.subscribed');
+          this.subscribed = true;
           this.resolveConnected();
           break;
         case 'publish':
@@ -99,6 +102,7 @@ export class SharedSubscriptionConsumer {
     socket.on('data', (buf) => parser.parse(buf));
     socket.on('error', (err) => this.log.warn({ err: err.message }, 'ingest.external.socket-error'));
     socket.on('close', () => {
+      this.subscribed = false;
       if (this.pingTimer) clearInterval(this.pingTimer);
       this.pingTimer = null;
       if (this.stopped) return;
