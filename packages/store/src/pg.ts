@@ -91,6 +91,14 @@ export async function openPg(opts: PgOptions): Promise<Db & AsyncDisposable> {
       }
       // A client whose transaction state we no longer know must not go back to the pool.
       let discard = false;
+      // pg-pool listens for errors only on idle clients: a checked-out client whose server goes
+      // away (shutdown, crash, network) emits 'error', and with no listener that is an uncaught
+      // exception that takes the process down. The query in flight, if any, rejects on its own.
+      const onError = (err: Error) => {
+        discard = true;
+        log.warn({ err: err.message }, 'store.pg.session_client_error');
+      };
+      client.on('error', onError);
       const session: Session = {
         async query(sql, params) {
           try {
@@ -132,6 +140,7 @@ export async function openPg(opts: PgOptions): Promise<Db & AsyncDisposable> {
       try {
         return await fn(session);
       } finally {
+        client.off('error', onError); // the pool's idle listener takes over in release()
         client.release(discard || undefined);
       }
     },

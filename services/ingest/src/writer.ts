@@ -56,7 +56,10 @@ export class BatchWriter<R = ReportRecord> {
   private timer: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
   private closed = false;
+  /** > 0 while flushing is paused after a failure, until the retry timer fires. */
   private retryDelay = 0;
+  /** The last retry delay: doubles per failed retry (100 ms … 5 s), back to 0 on a commit. */
+  private backoff = 0;
   readonly stats: WriterStats = { pending: 0, batches: 0, lastBatchMs: 0, lastBatchSize: 0, failures: 0, stored: 0, duplicates: 0 };
 
   constructor(
@@ -116,6 +119,7 @@ export class BatchWriter<R = ReportRecord> {
       const ms = performance.now() - started;
       Object.assign(this.stats, { batches: this.stats.batches + 1, lastBatchMs: ms, lastBatchSize: batch.length });
       this.retryDelay = 0;
+      this.backoff = 0;
       for (const item of batch) {
         const stored = fresh.has(item as BatchItem<R>);
         if (stored) this.stats.stored++;
@@ -133,9 +137,14 @@ export class BatchWriter<R = ReportRecord> {
       }
       // Put the batch back in front and retry later: nothing in it has been acknowledged.
       this.queue.unshift(...batch);
-      this.retryDelay = Math.min(Math.max(this.retryDelay * 2, 100), 5_000);
+      // One retry timer at a time (a concurrent batch failing meanwhile just waits for it); the
+      // delay grows across retries, so it is kept apart from the pause flag the timer clears.
+      if (this.retryDelay === 0) {
+        this.backoff = Math.min(Math.max(this.backoff * 2, 100), 5_000);
+        this.retryDelay = this.backoff;
+        setTimeout(() => { this.retryDelay = 0; this.kick(); }, this.retryDelay).unref();
+      }
       this.log.warn({ err: (err as Error).message, retryInMs: this.retryDelay, waiting: this.queue.length }, 'ingest.write.failed');
-      setTimeout(() => { this.retryDelay = 0; this.kick(); }, this.retryDelay).unref();
     } finally {
       this.flushing--;
       if (this.queue.length >= this.config.maxBatch) this.kick();

@@ -1,6 +1,6 @@
 import mqtt, { type MqttClient } from 'mqtt';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpApp, silentLogger, ManualClock, systemClock, type Clock } from '@hexlight/kit';
+import { buildHttpApp, silentLogger, ManualClock, systemClock, type Clock, type Logger } from '@hexlight/kit';
 import { createTestDb, type Db } from '@hexlight/store';
 import {
   generateHotspotKey, generateSolanaWallet, makeConnectPassword, signEd25519, type HotspotKey, type SolanaWallet,
@@ -18,11 +18,11 @@ export interface TestNetwork {
   close(): Promise<void>;
 }
 
-/** A real ingest (aedes on a free port, fresh migrated store) for one test file. */
-export async function startTestNetwork(env: Record<string, string> = {}, clock: Clock = systemClock): Promise<TestNetwork> {
-  const db = await createTestDb();
+/** A real ingest (aedes on a free port, fresh migrated store unless one is given) for one test file. */
+export async function startTestNetwork(env: Record<string, string> = {}, clock: Clock = systemClock, opts: { db?: Db; log?: Logger } = {}): Promise<TestNetwork> {
+  const db = opts.db ?? await createTestDb();
   const config = loadIngestConfig({ INGEST_MQTT_PORT: '0', INGEST_MQTT_HOST: '127.0.0.1', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '2', ...env }, { dbKind: db.kind });
-  const ingest = createIngest({ db, clock, log: silentLogger() }, config);
+  const ingest = createIngest({ db, clock, log: opts.log ?? silentLogger() }, config);
   await ingest.start();
   const app = await buildHttpApp({ title: 'test', logger: false, plugins: [ingest.routes] });
   await app.ready();
