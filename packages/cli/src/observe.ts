@@ -40,6 +40,7 @@ export function pocMetrics(m: Metrics, poc: Pick<Poc, 'stats'>): void {
   m.counter('hexlight_poc_witnesses_judged_total', 'Witness verdicts stored by the live verifier', () => poc.stats().witnesses);
   m.counter('hexlight_poc_stale_total', 'Beacons and orphan witnesses judged stale (no entropy, or no beacon, within POC_STALE_AFTER_S)', () => poc.stats().stale);
   m.gauge('hexlight_poc_last_batch_seconds', 'Duration of the last verifier batch', () => poc.stats().lastBatchMs / 1000);
+  m.counter('hexlight_poc_entropy_published_total', 'Entropies this instance published (it held the entropy publisher lock)', () => poc.stats().entropyPublished);
 }
 
 export function rewardsMetrics(m: Metrics, rewards: Pick<Rewards, 'stats'>): void {
@@ -48,6 +49,8 @@ export function rewardsMetrics(m: Metrics, rewards: Pick<Rewards, 'stats'>): voi
   m.gauge('hexlight_rewards_payout_jobs_stuck', 'Payout jobs that need an operator after the last pass', () => rewards.stats().lastPass?.payouts?.stuck ?? 0);
   m.gauge('hexlight_rewards_epoch_waiting', '1 when the next epoch is due but waits (e.g. the verifier is behind)', () => (rewards.stats().lastPass?.waiting ? 1 : 0));
   m.gauge('hexlight_rewards_last_pass_failed', '1 when the last rewards pass failed (its error is logged)', () => (rewards.stats().lastError ? 1 : 0));
+  m.counter('hexlight_rewards_passes_total', 'Rewards passes run by this instance (it held the rewarder lock)', () => rewards.stats().passes);
+  m.counter('hexlight_rewards_passes_skipped_total', 'Rewards passes skipped because another instance held the rewarder lock', () => rewards.stats().skipped);
 }
 
 export function mapsMetrics(m: Metrics, maps: Pick<Maps, 'ingest'>): void {

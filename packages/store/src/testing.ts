@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { silentLogger, type Logger } from '@hexlight/kit';
 import { openDb, type Db } from './db.ts';
-import { internalsOf } from './adapter.ts';
+import { INTERNALS, internalsOf } from './adapter.ts';
 import { migrate } from './migrate.ts';
 import { openPglite, pgliteTypeOptions, wrapPglite } from './pglite.ts';
 
@@ -40,6 +40,32 @@ async function pgTestDb(url: string, log: Logger): Promise<TestDb> {
     await db.close().catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * Another handle on the database behind `db`, as a second process would open it: on pg its own
+ * pool on the same throwaway schema; on PGlite (one process owns the database) `db` itself.
+ * Close it before `db` (closing a PGlite peer does nothing).
+ */
+export async function openTestDbPeer(db: TestDb, opts: { poolSize?: number; log?: Logger } = {}): Promise<TestDb> {
+  if (db.kind !== 'pg') {
+    const same = {
+      get kind() { return db.kind; },
+      get timescale() { return db.timescale; },
+      query: (sql: string, params?: unknown[]) => db.query(sql, params),
+      transaction: (fn: Parameters<Db['transaction']>[0]) => db.transaction(fn),
+      close: async () => undefined,
+      [Symbol.asyncDispose]: async () => undefined,
+      [INTERNALS]: internalsOf(db),
+    };
+    return same as unknown as TestDb;
+  }
+  const url = process.env.TEST_DATABASE_URL?.trim();
+  if (!url) throw new TypeError('openTestDbPeer: a pg test database needs TEST_DATABASE_URL');
+  const schema = (await db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+  const peer = (await openDb({ url, schema, poolSize: opts.poolSize ?? 4, log: opts.log ?? silentLogger() })) as TestDb;
+  internalsOf(peer).setTimescale(db.timescale);
+  return peer;
 }
 
 /**

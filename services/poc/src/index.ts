@@ -1,11 +1,11 @@
-export { chainEntropySource, createEntropyPublisher, deriveEntropy, randomEntropySource, type BlockhashSource, type EntropySource, type EntropyRecord } from './entropy.ts';
+export { chainEntropySource, createEntropyPublisher, deriveEntropy, randomEntropySource, type BlockhashSource, type EntropySource, type EntropyRecord, type EntropyStats, type EntropyPublisher, ENTROPY_LOCK } from './entropy.ts';
 export * from './verifier/index.ts';
 export { verifyAndApply } from './step.ts';
 export { replayLines, runReplay, type ReplayLinesOptions, type ReplayProgress, type RunReplayOptions } from './replay.ts';
 export { ReplayScheduler, type ReplaySchedulerDeps } from './replay/scheduler.ts';
 export { parseEvent, EVENT_KINDS, type ReplayEvent } from './replay/events.ts';
 export type { OutputLine } from './replay/output.ts';
-export { createPoc, loadPocConfig, type Poc, type PocConfig, type PocDeps } from './service.ts';
+export { createPoc, loadPocConfig, type Poc, type PocConfig, type PocDeps, type PocStats } from './service.ts';
 export { pocRoutes } from './routes.ts';
 export { createPocRunner, type RunnerStats } from './live/runner.ts';
 export { exportReplayEvents } from './export.ts';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { ConfigInvalid, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
-import { createEntropyPublisher, type EntropySource } from './entropy.ts';
+import { createEntropyPublisher, type EntropySource, type EntropyStats } from './entropy.ts';
 import { createPocRunner, type RunnerStats } from './live/runner.ts';
 import { pocRoutes } from './routes.ts';
 import { DEFAULT_RULESET, rulesetByName } from './verifier/rulesets.ts';
@@ -53,7 +53,14 @@ export interface Poc extends Service {
   verifyNow(): Promise<number>;
   /** Rotates entropy now (tests, demos); the service also rotates it on a timer. */
   rotateEntropy(): Promise<void>;
-  stats(): RunnerStats;
+  stats(): PocStats;
+}
+
+/** The verifier's counters and the entropy publisher's (`entropyLeader`: this instance publishes). */
+export interface PocStats extends RunnerStats {
+  entropyLeader: boolean;
+  entropyPublished: number;
+  entropySkipped: number;
 }
 
 /** Entropy publisher + live verifier + owner API. */
@@ -68,7 +75,7 @@ export function createPoc(deps: PocDeps, config: Readonly<PocConfig>): Poc {
     routes: pocRoutes({ db: deps.db, clock: deps.clock, adminToken: config.adminToken }),
     verifyNow: () => runner.tick(),
     rotateEntropy: () => entropy.publishNow(),
-    stats: () => runner.stats,
+    stats: () => ({ ...runner.stats, entropyLeader: entropy.stats.leader, entropyPublished: entropy.stats.published, entropySkipped: entropy.stats.skipped }),
     async start() {
       await entropy.start();
       await runner.start();

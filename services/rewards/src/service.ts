@@ -7,7 +7,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Chain, PriorityFee } from '@hexlight/chain';
 import { clockTimers, ConfigInvalid, envBool, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
-import type { Db } from '@hexlight/store';
+import { withAdvisoryLock, type Db } from '@hexlight/store';
 import { DAY_MS, type EmissionSchedule } from './epoch/index.ts';
 import { closeEpoch, EpochNotReady, epochAt, epochWindow, type EpochRewardConfig } from './ledger/index.ts';
 import { createPayoutEngine, type PassResult, type PayoutEngine, type PayoutKeys } from './payouts/index.ts';
@@ -108,6 +108,8 @@ export interface RewardsDeps {
 
 export interface RewardsPassResult {
   readonly closed: number[];
+  /** true: another instance held the rewarder lock, so this one did nothing this time. */
+  readonly skipped?: true;
   /** Why the next epoch did not close, when it is due but refused (e.g. verifier_behind). */
   readonly waiting?: string;
   readonly payouts?: PassResult;
@@ -117,11 +119,28 @@ export interface Rewards extends Service {
   readonly routes: FastifyPluginAsync;
   readonly payouts: PayoutEngine;
   readonly payments: Payments;
-  /** One pass now (tests, demos): close what is ready, then one payout pass. */
+  /**
+   * One pass now (tests, demos): close what is ready, then one payout pass, under the rewarder
+   * lock; `{ closed: [], skipped: true }` when another instance holds it.
+   */
   runOnce(): Promise<RewardsPassResult>;
-  /** What the last pass did, for status lines. */
-  stats(): { lastClosed: number | null; lastPass: RewardsPassResult | null; lastError: string | null };
+  /** What the last pass did, for status lines; `skipped`: passes left to another instance. */
+  stats(): RewardsStats;
 }
+
+export interface RewardsStats {
+  lastClosed: number | null;
+  lastPass: RewardsPassResult | null;
+  lastError: string | null;
+  passes: number;
+  skipped: number;
+}
+
+/**
+ * The rewarder is a singleton elected per pass with a PostgreSQL advisory lock (session-level, on
+ * a connection held for the pass): a second instance finds it taken and skips its pass.
+ */
+export const REWARDS_LOCK = 'hexlight.rewards';
 
 export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>): Rewards {
   const { db, clock, log } = deps;
@@ -139,6 +158,8 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
   let lastError: string | null = null;
   let lastClosed: number | null = null;
   let mintReady = false;
+  let passes = 0;
+  let skipped = 0;
 
   /** The first epoch to close: after the last closed one, else the one holding the first share. */
   async function nextEpoch(): Promise<number | null> {
@@ -176,6 +197,15 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
   }
 
   async function runOnce(): Promise<RewardsPassResult> {
+    const r = await withAdvisoryLock(db, REWARDS_LOCK, passLocked);
+    if (r.acquired) return r.value;
+    skipped++;
+    log.debug({ lock: REWARDS_LOCK }, 'rewards.pass.skipped');
+    return { closed: [], skipped: true };
+  }
+
+  async function passLocked(): Promise<RewardsPassResult> {
+    passes++;
     const { closed, waiting } = await closeReady();
     let payouts: PassResult | undefined;
     if (config.payouts) {
@@ -211,7 +241,7 @@ export function createRewards(deps: RewardsDeps, config: Readonly<RewardsConfig>
       await app.register(paymentRoutes({ db, clock, log, payments, publicUrl: config.payments.publicUrl }));
     },
     runOnce,
-    stats: () => ({ lastClosed, lastPass, lastError }),
+    stats: () => ({ lastClosed, lastPass, lastError, passes, skipped }),
     async start() {
       stopped = false;
       tick();

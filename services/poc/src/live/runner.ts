@@ -88,48 +88,56 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
     return judged;
   }
 
+  /**
+   * Claims up to a batch of ready beacons and judges them in one transaction. The claim is the
+   * batch's own SELECT with `FOR UPDATE OF b SKIP LOCKED`, so runners on other processes take the
+   * next beacons instead of the same ones (no extra statement). Returns the beacons claimed.
+   */
   async function batch(): Promise<number> {
     const started = performance.now();
     const f = await ensureFeed();
     const nowMs = deps.clock.now();
-    // Ready: the entropy's lifespan is over (no witness can still be valid), oldest first.
-    const beacons = await deps.db.query<BeaconRow>(
-      `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b JOIN entropy e ON e.data = b.remote_entropy
-       WHERE (e.timestamp + ${ENTROPY_LIFESPAN_S}) * 1000 < $1
-         AND NOT EXISTS (SELECT 1 FROM poc_verdicts v WHERE v.poc_id = b.id)
-       ORDER BY e.timestamp, b.received_at, b.id LIMIT $2`,
-      [nowMs, config.batchSize],
-    );
-    if (beacons.rows.length === 0) return 0;
-    const witnesses = await deps.db.query<WitnessRow>(
-      `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
-       WHERE w.data = ANY($1::bytea[]) AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)`,
-      [beacons.rows.map((b) => b.data)],
-    );
-    const byData = new Map<string, WitnessIn[]>();
-    for (const w of witnesses.rows) {
-      const key = bytesToHex(w.data);
-      const list = byData.get(key) ?? [];
-      list.push(reportIn('witness', w));
-      byData.set(key, list);
-    }
-    const results: PocResult[] = [];
-    const updates: StateUpdate[] = [];
-    for (const b of beacons.rows) {
-      const beacon = reportIn('beacon', b);
-      const ws = byData.get(bytesToHex(b.data)) ?? [];
-      byData.delete(bytesToHex(b.data)); // two beacons with one payload: the first takes the witnesses
-      const result = await verifyAndApply(beacon, ws, f.state, config.ruleset);
-      updates.push(...result.stateUpdates);
-      results.push(result);
-    }
-    await persist(results, updates, nowMs);
+    const { claimed, judged, witnesses } = await persist(async (tx) => {
+      // Ready: the entropy's lifespan is over (no witness can still be valid), oldest first.
+      const beacons = await tx.query<BeaconRow>(
+        `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b JOIN entropy e ON e.data = b.remote_entropy
+         WHERE (e.timestamp + ${ENTROPY_LIFESPAN_S}) * 1000 < $1
+           AND NOT EXISTS (SELECT 1 FROM poc_verdicts v WHERE v.poc_id = b.id)
+         ORDER BY e.timestamp, b.received_at, b.id LIMIT $2
+         FOR UPDATE OF b SKIP LOCKED`,
+        [nowMs, config.batchSize],
+      );
+      if (beacons.rows.length === 0) return { claimed: 0, judged: 0, witnesses: 0 };
+      const witnesses = await tx.query<WitnessRow>(
+        `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
+         WHERE w.data = ANY($1::bytea[]) AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)`,
+        [beacons.rows.map((b) => b.data)],
+      );
+      const byData = new Map<string, WitnessIn[]>();
+      for (const w of witnesses.rows) {
+        const key = bytesToHex(w.data);
+        const list = byData.get(key) ?? [];
+        list.push(reportIn('witness', w));
+        byData.set(key, list);
+      }
+      const results: PocResult[] = [];
+      for (const b of beacons.rows) {
+        const beacon = reportIn('beacon', b);
+        const ws = byData.get(bytesToHex(b.data)) ?? [];
+        byData.delete(bytesToHex(b.data)); // two beacons with one payload: the first takes the witnesses
+        results.push(await verifyAndApply(beacon, ws, f.state, config.ruleset));
+      }
+      const kept = await insertVerdicts(tx, config.rulesetName, results, [], new Date(nowMs));
+      await upsertState(tx, kept.flatMap((r) => r.stateUpdates));
+      return { claimed: beacons.rows.length, judged: kept.length, witnesses: kept.reduce((a, r) => a + r.witnessVerdicts.length, 0), lost: results.length - kept.length };
+    });
+    if (claimed === 0) return 0;
     stats.batches++;
-    stats.beacons += results.length;
-    stats.witnesses += results.reduce((a, r) => a + r.witnessVerdicts.length, 0);
+    stats.beacons += judged;
+    stats.witnesses += witnesses;
     stats.lastBatchMs = performance.now() - started;
-    deps.log.info({ beacons: results.length, ms: Math.round(stats.lastBatchMs) }, 'poc.batch.verified');
-    return results.length;
+    deps.log.info({ beacons: judged, ms: Math.round(stats.lastBatchMs) }, 'poc.batch.verified');
+    return claimed;
   }
 
   /** Beacons whose entropy never arrived, and witnesses no beacon claimed, end as `stale`. */
@@ -137,50 +145,64 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
     const f = await ensureFeed();
     const nowMs = deps.clock.now();
     const cutoff = new Date(nowMs - config.staleAfterMs);
-    const beacons = await deps.db.query<BeaconRow>(
-      `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b
-       WHERE b.received_at < $1 AND NOT EXISTS (SELECT 1 FROM entropy e WHERE e.data = b.remote_entropy)
-         AND NOT EXISTS (SELECT 1 FROM poc_verdicts v WHERE v.poc_id = b.id)
-       ORDER BY b.received_at, b.id LIMIT $2`,
-      [cutoff, config.batchSize],
-    );
-    const results: PocResult[] = [];
-    for (const b of beacons.rows) {
-      const ws = await deps.db.query<WitnessRow>(
-        `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
-         WHERE w.data = $1 AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)`, [b.data],
+    const { judged } = await persist(async (tx) => {
+      const beacons = await tx.query<BeaconRow>(
+        `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b
+         WHERE b.received_at < $1 AND NOT EXISTS (SELECT 1 FROM entropy e WHERE e.data = b.remote_entropy)
+           AND NOT EXISTS (SELECT 1 FROM poc_verdicts v WHERE v.poc_id = b.id)
+         ORDER BY b.received_at, b.id LIMIT $2
+         FOR UPDATE OF b SKIP LOCKED`,
+        [cutoff, config.batchSize],
       );
-      // Unknown entropy: verifyPoc judges the PoC stale without reading any other state.
-      results.push(await verifyPoc(reportIn('beacon', b), ws.rows.map((w) => reportIn('witness', w)), f.state, config.ruleset));
-    }
-    const orphans = await deps.db.query<WitnessRow>(
-      `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
-       WHERE w.received_at < $1 AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)
-         AND NOT EXISTS (SELECT 1 FROM beacon_reports b WHERE b.data = w.data)
-       ORDER BY w.received_at LIMIT $2`,
-      [cutoff, config.batchSize],
-    );
-    const orphanVerdicts: WitnessVerdict[] = orphans.rows.map((w) => {
-      const r = reportIn('witness', w);
-      return { id: r.id, address: r.address, receivedMs: r.receivedMs, valid: false, reason: 'stale', side: 'witness', selected: false, rewardUnit: 0, evidence: {} };
+      const results: PocResult[] = [];
+      for (const b of beacons.rows) {
+        const ws = await tx.query<WitnessRow>(
+          `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
+           WHERE w.data = $1 AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)`, [b.data],
+        );
+        // Unknown entropy: verifyPoc judges the PoC stale without reading any other state.
+        results.push(await verifyPoc(reportIn('beacon', b), ws.rows.map((w) => reportIn('witness', w)), f.state, config.ruleset));
+      }
+      const orphans = await tx.query<WitnessRow>(
+        `SELECT w.id, w.received_at, w.payload, w.data FROM witness_reports w
+         WHERE w.received_at < $1 AND NOT EXISTS (SELECT 1 FROM witness_verdicts wv WHERE wv.witness_id = w.id)
+           AND NOT EXISTS (SELECT 1 FROM beacon_reports b WHERE b.data = w.data)
+         ORDER BY w.received_at LIMIT $2
+         FOR UPDATE OF w SKIP LOCKED`,
+        [cutoff, config.batchSize],
+      );
+      const orphanVerdicts: WitnessVerdict[] = orphans.rows.map((w) => {
+        const r = reportIn('witness', w);
+        return { id: r.id, address: r.address, receivedMs: r.receivedMs, valid: false, reason: 'stale', side: 'witness', selected: false, rewardUnit: 0, evidence: {} };
+      });
+      if (results.length === 0 && orphanVerdicts.length === 0) return { claimed: 0, judged: 0, witnesses: 0 };
+      const kept = await insertVerdicts(tx, config.rulesetName, results, orphanVerdicts, new Date(nowMs));
+      return { claimed: results.length + orphanVerdicts.length, judged: kept.length + orphanVerdicts.length, witnesses: 0, lost: results.length - kept.length };
     });
-    if (results.length === 0 && orphanVerdicts.length === 0) return 0;
-    await persist(results, [], nowMs, orphanVerdicts);
-    stats.stale += results.length + orphanVerdicts.length;
-    return results.length + orphanVerdicts.length;
+    stats.stale += judged;
+    return judged;
   }
 
-  async function persist(results: PocResult[], updates: StateUpdate[], nowMs: number, orphans: WitnessVerdict[] = []): Promise<void> {
+  /**
+   * One verdict transaction. The claim cannot see a verdict committed by another runner after
+   * the claim's snapshot was taken (its beacon row was only locked, not changed): such beacons
+   * come back from the verdict insert as conflicts and are dropped (`lost`). The in-memory state
+   * already applied them, so it is reloaded from the store, as after a failed commit.
+   */
+  async function persist<R extends { claimed: number; judged: number; witnesses: number; lost?: number }>(work: (tx: Queryable) => Promise<R>): Promise<R> {
+    let r: R;
     try {
-      await deps.db.transaction(async (tx) => {
-        await insertVerdicts(tx, config.rulesetName, results, orphans, new Date(nowMs));
-        await upsertState(tx, updates);
-      });
+      r = await deps.db.transaction(work);
     } catch (err) {
       // The in-memory state already moved on; the store did not. Start again from the store.
       feed = null;
       throw err;
     }
+    if (r.lost) {
+      feed = null;
+      deps.log.info({ beacons: r.lost }, 'poc.batch.judged_elsewhere');
+    }
+    return r;
   }
 
   /** Runs a pass unless one is already running (then waits for that one). */
@@ -213,19 +235,25 @@ function reportIn<K extends 'beacon' | 'witness'>(kind: K, row: { id: Uint8Array
   return { ...r, id: bytesToHex(row.id) };
 }
 
-async function insertVerdicts(tx: Queryable, ruleset: string, results: PocResult[], orphans: WitnessVerdict[], verifiedAt: Date): Promise<void> {
+/** Stores the verdicts; returns the results whose beacon verdict this call inserted (not a conflict). */
+async function insertVerdicts(tx: Queryable, ruleset: string, all: PocResult[], orphans: WitnessVerdict[], verifiedAt: Date): Promise<PocResult[]> {
+  let results = all;
   if (results.length > 0) {
     const v = results.map((r) => r.beaconVerdict);
-    await tx.query(
+    const inserted = await tx.query<{ poc_id: Uint8Array }>(
       `INSERT INTO poc_verdicts (poc_id, beaconer, received_at, ruleset, valid, reason, hex_scale, reward_unit, evidence, verified_at)
        SELECT t.id, t.beaconer, t.at, $4, t.valid, t.reason, t.hex_scale, t.unit, t.evidence::jsonb, $5
        FROM unnest($1::bytea[], $2::text[], $3::timestamptz[], $6::bool[], $7::text[], $8::numeric[], $9::numeric[], $10::text[])
          AS t(id, beaconer, at, valid, reason, hex_scale, unit, evidence)
-       ON CONFLICT (poc_id) DO NOTHING`,
+       ON CONFLICT (poc_id) DO NOTHING RETURNING poc_id`,
       [v.map((b) => hexBytes(b.pocId)), v.map((b) => b.address), v.map((b) => new Date(b.receivedMs)), ruleset, verifiedAt,
         v.map((b) => b.valid), v.map((b) => b.reason), v.map((b) => b.hexScale === null ? null : b.hexScale.toFixed(4)), v.map((b) => b.rewardUnit.toFixed(4)),
         v.map((b) => JSON.stringify(b.evidence))],
     );
+    if (inserted.rows.length < results.length) {
+      const won = new Set(inserted.rows.map((r) => bytesToHex(r.poc_id)));
+      results = results.filter((r) => won.has(r.beaconVerdict.pocId));
+    }
   }
   const ws: { w: WitnessVerdict; pocId: string | null }[] = [
     ...results.flatMap((r) => [...r.witnessVerdicts, ...r.omittedWitnesses].map((w) => ({ w, pocId: r.beaconVerdict.pocId }))),
@@ -253,6 +281,7 @@ async function insertVerdicts(tx: Queryable, ruleset: string, results: PocResult
         shares.map((s) => s.hexScale), shares.map((s) => s.rewardUnit), shares.map((s) => s.shares)],
     );
   }
+  return results;
 }
 
 /** Sets each touched hotspot's times to their final values in this batch (Helium overwrites). */
