@@ -1,4 +1,4 @@
-import { clockFromDescription, ConfigInvalid, defineError, envInt, systemClock, type Logger, type SharedClock } from '@hexlight/kit';
+import { acceleratedClock, clockFromDescription, ConfigInvalid, defineError, envInt, envString, systemClock, type Logger, type SharedClock } from '@hexlight/kit';
 
 /** `hexlight sim --speed N` against a network whose clock runs at another speed (details: wanted, network). */
 export const SimClockMismatch = defineError('SIM_CLOCK_MISMATCH', "the simulator's speed differs from the network's clock");
@@ -68,4 +68,20 @@ export async function simClock(opts: { apiUrl: string; speed: number | undefined
     );
   }
   return clock;
+}
+
+/**
+ * The clock of a service run alone (`hexlight ingest|poc|rewards|maps`): SPEED (default 1, real
+ * time) and CLOCK_ORIGIN=<real ms>:<clock ms>, the instant (Date.now() of this machine) at which
+ * the clock read <clock ms>. Separate processes given the same pair compute the same network time,
+ * as `hexlight up --speed N` does in one process. Without CLOCK_ORIGIN an accelerated clock starts
+ * at this process's start (right for one process, not for several).
+ */
+export function serviceClock(env: Record<string, string | undefined> = process.env): SharedClock {
+  const speed = speedSetting(undefined, env);
+  const origin = envString(env, 'CLOCK_ORIGIN');
+  if (origin === undefined) return speed === 1 ? systemClock : acceleratedClock(speed);
+  const m = /^(\d+):(\d+)$/.exec(origin.trim());
+  if (!m) throw ConfigInvalid(`CLOCK_ORIGIN ${JSON.stringify(origin)} must be <real ms>:<clock ms> (two integers)`, { setting: 'CLOCK_ORIGIN' });
+  return clockFromDescription({ speed, originRealMs: Number(m[1]), originClockMs: Number(m[2]) });
 }

@@ -1,7 +1,8 @@
-import { createLogger, createMetrics, createReadiness, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness } from '@hexlight/kit';
 import { createIngest, loadIngestConfig } from '@hexlight/ingest';
 import { openStore, onShutdown } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { serviceClock } from '../network-clock.ts';
 import { addReadiness, ingestMetrics } from '../observe.ts';
 
 /** The MQTT edge and registry API alone, against shared infrastructure (DATABASE_URL). */
@@ -9,7 +10,7 @@ export async function run(): Promise<number> {
   const log = createLogger('ingest');
   const store = await openStore(log);
   const config = loadIngestConfig(process.env, { dbKind: store.db.kind });
-  const ingest = createIngest({ db: store.db, clock: systemClock, log }, config);
+  const ingest = createIngest({ db: store.db, clock: serviceClock(), log }, config);
   await ingest.start();
   const metrics = createMetrics();
   ingestMetrics(metrics, ingest);

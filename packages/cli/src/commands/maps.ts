@@ -1,7 +1,8 @@
-import { createLogger, createMetrics, createReadiness, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness } from '@hexlight/kit';
 import { createMaps, loadMapsConfig, recomputeAggregates } from '@hexlight/maps';
 import { onShutdown, openStore } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { serviceClock } from '../network-clock.ts';
 import { addReadiness, mapsMetrics } from '../observe.ts';
 
 const USAGE = `hexlight maps                the coverage service alone: web map at /, carrier coverage API, mapper ingest
@@ -33,7 +34,7 @@ export async function run(argv: string[]): Promise<number> {
   const log = createLogger('maps');
   const config = loadMapsConfig();
   const store = await openStore(log);
-  const maps = createMaps({ db: store.db, clock: systemClock, log }, config);
+  const maps = createMaps({ db: store.db, clock: serviceClock(), log }, config);
   await maps.start();
   const metrics = createMetrics();
   mapsMetrics(metrics, maps);

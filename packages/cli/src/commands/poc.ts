@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { connectAsync } from 'mqtt';
-import { createLogger, createMetrics, createReadiness, envString, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness, envString } from '@hexlight/kit';
 import { chainEntropySource, createPoc, DEFAULT_RULESET, exportReplayEvents, loadPocConfig, RULESET_NAMES, runReplay } from '@hexlight/poc';
 import { createInProcessChain, createRpcChain } from '@hexlight/chain';
 import { openStore, onShutdown } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { serviceClock } from '../network-clock.ts';
 import { addReadiness, pocMetrics } from '../observe.ts';
 
 const USAGE = `hexlight poc                 the PoC service alone: entropy, live verifier, owner API
@@ -77,7 +78,7 @@ async function serve(): Promise<number> {
   const brokerUrl = envString(process.env, 'POC_BROKER_URL', 'mqtt://127.0.0.1:1883');
   const mqtt = await connectAsync(brokerUrl, { clientId: `poc-${process.pid}`, protocolVersion: 5, reconnectPeriod: 1000 });
   const poc = createPoc({
-    db: store.db, clock: systemClock, log, entropySource: chainEntropySource(chain),
+    db: store.db, clock: serviceClock(), log, entropySource: chainEntropySource(chain),
     publish: async (topic, payload, opts) => { await mqtt.publishAsync(topic, payload, opts); },
   }, loadPocConfig());
   await poc.start();

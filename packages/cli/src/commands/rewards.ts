@@ -1,9 +1,10 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { createLogger, createMetrics, createReadiness, envString, systemClock } from '@hexlight/kit';
+import { createLogger, createMetrics, createReadiness, envString } from '@hexlight/kit';
 import { createRewards, formatReconcile, loadRewardsConfig, reconcile } from '@hexlight/rewards';
 import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
+import { serviceClock } from '../network-clock.ts';
 import { addReadiness, rewardsMetrics } from '../observe.ts';
 
 const USAGE = `hexlight rewards             the rewards service alone: closes epochs, mints, pays owners, owner API
@@ -34,7 +35,7 @@ async function serve(): Promise<number> {
   const store = await openStore(log);
   const keys = await operatorKeys(process.env, { create: !envString(process.env, 'SOLANA_RPC_URL') });
   const chain = await openChain(log, keys.payer);
-  const rewards = createRewards({ db: store.db, clock: systemClock, log, chain: chain.chain, keys }, config);
+  const rewards = createRewards({ db: store.db, clock: serviceClock(), log, chain: chain.chain, keys }, config);
   await rewards.start();
   const metrics = createMetrics();
   rewardsMetrics(metrics, rewards);

@@ -47,6 +47,8 @@ export async function run(argv: string[]): Promise<number> {
   await onShutdown(async () => {
     clearInterval(ticker);
     await fleet.stop();
+    // The final counts, machine-readable: what the broker acknowledged (tests compare it with the store).
+    console.log(JSON.stringify({ event: 'stopped', ...fleet.stats() }));
   }, log);
   return 0;
 }
