@@ -10,7 +10,7 @@ import { createRegistryClient, type RegistryClient } from './registry-client.ts'
 import { buildRoster } from './roster.ts';
 import { dataUplink, gpsUplink, UPLINK_DATARATE } from './scenario/actors.ts';
 import { createArea } from './scenario/area.ts';
-import { provisionOrg } from './scenario/orgs.ts';
+import { DEFAULT_ORG_DC, provisionOrg } from './scenario/orgs.ts';
 import { regionParams } from '@hexlight/protocol';
 import { createRng } from './rng.ts';
 import { realTimers, startBeaconLoop, windowStart, type BeaconLoop, type Timers } from './schedule.ts';
@@ -111,17 +111,28 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
     }
   }
 
+  /**
+   * The fleet's hotspots of `region` that hear a transmission from `at` (the path-loss model with
+   * the link's shadowing, keyed by `from`), with what they measure: RSSI dBm × 10 and SNR dB × 10.
+   */
+  function hearers(from: string, at: { lat: number; lng: number }, region: string, tx: { dbm: number; gainDbi10: number; frequency: number; sf: number; bandwidthHz: number }) {
+    const out: { h: SimHotspot; rssi: number; snr: number }[] = [];
+    for (const h of hotspots) {
+      if (h.address === from || h.region !== region) continue;
+      const shadow = linkShadowDb(config.seed, from, h.address, profile.sigmaDb);
+      const rssi = rssiAt(tx.dbm, tx.gainDbi10, h.antenna.gain, distanceM(at, h.position), shadow, { profile, frequencyHz: tx.frequency });
+      const snr = snrFor(rssi, tx.bandwidthHz);
+      if (canHear(rssi, snr, tx.sf)) out.push({ h, rssi, snr });
+    }
+    return out;
+  }
+
   /** Schedules a witness from every hotspot that hears `beacon`; returns how many do. */
   function propagate(beaconer: SimHotspot, beacon: SimBeacon): number {
-    let heard = 0;
-    for (const w of hotspots) {
-      if (w === beaconer || w.region !== beaconer.region) continue;
-      const d = distanceM(beaconer.position, w.position);
-      const shadow = linkShadowDb(config.seed, beaconer.address, w.address, profile.sigmaDb);
-      const rssi = rssiAt(beacon.txPower, beacon.gain, w.antenna.gain, d, shadow, { profile, frequencyHz: beacon.frequency });
-      const snr = snrFor(rssi, beacon.bandwidthHz);
-      if (!canHear(rssi, snr, beacon.sf)) continue;
-      heard++;
+    const heard = hearers(beaconer.address, beaconer.position, beaconer.region, {
+      dbm: beacon.txPower, gainDbi10: beacon.gain, frequency: beacon.frequency, sf: beacon.sf, bandwidthHz: beacon.bandwidthHz,
+    });
+    for (const { h: w, rssi, snr } of heard) {
       const delay = latency.range(WITNESS_LATENCY_MS.min, WITNESS_LATENCY_MS.max);
       const handle = timers.setTimeout(() => {
         witnessTimers.delete(handle);
@@ -138,7 +149,7 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
       }, delay);
       witnessTimers.add(handle);
     }
-    return heard;
+    return heard.length;
   }
 
   /** Sensor uplink timers, cleared on stop like the witnesses'. */
@@ -158,7 +169,7 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
    */
   async function startUplinks(kind: 'sensors' | 'mappers', count: number, meanMs: number): Promise<void> {
     const city = cityPreset(config.city);
-    const org = await provisionOrg(config.apiUrl, { name: `demo ${kind} (${city.name})`, multiBuy: kind === 'mappers' ? 10 : 1, devices: count, dc: 1_000_000 }, { log });
+    const org = await provisionOrg(config.apiUrl, { name: `demo ${kind} (${city.name})`, multiBuy: kind === 'mappers' ? 10 : 1, devices: count, dc: DEFAULT_ORG_DC }, { log });
     const area = createArea({ kind: 'city', city: config.city });
     const channels = regionParams(city.region).channels;
     org.devAddrs.forEach((devAddr, i) => {
@@ -170,13 +181,10 @@ export function createFleet(config: FleetConfig, ports: FleetPorts = {}): Fleet 
         const payload = kind === 'mappers' ? gpsUplink(devAddr, fcnt++ & 0xffff, position) : dataUplink(devAddr, fcnt++ & 0xffff, rng.bytes(12));
         const frequency = channels[rng.int(channels.length)]!.frequency;
         counters.uplinks++;
-        for (const h of hotspots) {
-          if (h.region !== city.region) continue;
-          const d = distanceM(position, h.position);
-          const shadow = linkShadowDb(config.seed, `${kind}-${i}`, h.address, profile.sigmaDb);
-          const rssi = rssiAt(DEVICE_TX_DBM, 0, h.antenna.gain, d, shadow, { profile, frequencyHz: frequency });
-          const snr = snrFor(rssi, UPLINK_DATARATE.bandwidthHz);
-          if (!canHear(rssi, snr, UPLINK_DATARATE.sf)) continue;
+        const heard = hearers(`${kind}-${i}`, position, city.region, {
+          dbm: DEVICE_TX_DBM, gainDbi10: 0, frequency, sf: UPLINK_DATARATE.sf, bandwidthHz: UPLINK_DATARATE.bandwidthHz,
+        });
+        for (const { h, rssi, snr } of heard) {
           const heardAt = clock.now();
           later(latency.range(WITNESS_LATENCY_MS.min, WITNESS_LATENCY_MS.max), () => {
             if (!h.connected) return;

@@ -9,7 +9,7 @@ import { createRewards, loadRewardsConfig, type Rewards } from '@hexlight/reward
 import { runScenario, type ScenarioRun } from '../src/scenario/run.ts';
 import { validateScenario } from '../src/scenario/validate.ts';
 import { startNetwork, until, type SimNetwork } from './network.ts';
-import { advance, VirtualTimers } from './virtual-time.ts';
+import { advance, freshEntropy, VirtualTimers } from './virtual-time.ts';
 
 // The money path of carried data, end to end on a virtual clock: a scenario's sensors send
 // uplinks → the hotspots that hear them publish packet reports over MQTT → the ingest routes each
@@ -52,20 +52,12 @@ describe('sensors → packets → DC burned → data rewards of the carrying hot
     chain = await createInProcessChain();
     rewards = createRewards({ db: network.db, clock, log: silentLogger(), chain, keys: { payer: chain.payer, mint: Keypair.generate() } },
       loadRewardsConfig({ REWARDS_EPOCH_S: '3600', REWARDS_GRACE_S: '60', REWARDS_EMISSION_START: '2026-01-01T00:00:00Z', REWARDS_TOKEN_PRICE_USD: '0.5' }));
-    let lastEntropyAt = clock.now();
 
     run = runScenario(scenario, { apiUrl: network.apiUrl, mqttUrl: network.mqttUrl, clock, timers, log: silentLogger() });
     await run.start();
     await advance({
       clock, timers, until: T0 + DURATION_MS, settle: () => run.settled(),
-      beforeStep: async (at) => {
-        if (at - lastEntropyAt < 120_000) return;
-        clock.set(Math.max(clock.now(), at - 1_000));
-        await poc.rotateEntropy();
-        lastEntropyAt = clock.now();
-        const ts = Math.floor(lastEntropyAt / 1000);
-        await until(() => run.stats().entropy.latestS === ts && run.stats().entropy.behind === 0, 'every hotspot to hold the new entropy', 5_000);
-      },
+      beforeStep: freshEntropy({ clock, rotate: () => poc.rotateEntropy(), entropyOf: () => run.stats().entropy, waitUntil: until }),
     });
     await run.finished;
     clock.advance(10 * 60_000); // past the grace, every beacon's entropy expired: the verifier judges them all

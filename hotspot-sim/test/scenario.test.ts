@@ -12,7 +12,7 @@ import { runScenario, type ScenarioRun, type ScenarioStats, type SimEvent } from
 import { validateScenario } from '../src/scenario/validate.ts';
 import type { BehaviourName } from '../src/behaviours/index.ts';
 import { countReports, startNetwork, storedReports, until, type SimNetwork, type StoredReport } from './network.ts';
-import { advance, VirtualTimers } from './virtual-time.ts';
+import { advance, freshEntropy, VirtualTimers } from './virtual-time.ts';
 
 // One scenario with every behaviour, run for one 6-h beacon window on a virtual clock against the
 // real ingest (registry API, embedded broker, PGlite), then judged by the real verifier (`hexlight`
@@ -87,23 +87,13 @@ describe('a scenario with every behaviour, on the real ingest and judged by the 
     poc = createPoc({ db: network.db, clock, log: silentLogger(), entropySource: randomEntropySource, publish: (t, p, o) => network.ingest.publish(t, p, o) },
       loadPocConfig({ ENTROPY_INTERVAL_S: '86400', POC_VERIFY_INTERVAL_S: '86400' }));
     await poc.start();
-    let lastEntropyAt = clock.now();
 
     run = runScenario(scenario, { apiUrl: network.apiUrl, mqttUrl: network.mqttUrl, clock, timers, log: silentLogger(), truthPath, onEvent: (e) => events.push(e) });
     for (const h of run.population.hotspots) behaviour.set(h.key.address, h.behaviour);
     await run.start();
     await advance({
       clock, timers, until: T0 + WINDOW_MS - 1, quantumMs: QUANTUM_MS, settle: () => run.settled(),
-      // Fresh entropy, delivered to every hotspot, before anything happens two minutes after the
-      // last: a beacon (and its witnesses, the latest 10 s behind) stays inside its 180-s lifespan.
-      beforeStep: async (at) => {
-        if (at - lastEntropyAt < 120_000) return;
-        clock.set(Math.max(clock.now(), at - 1_000));
-        await poc.rotateEntropy();
-        lastEntropyAt = clock.now();
-        const ts = Math.floor(lastEntropyAt / 1000);
-        await until(() => run.stats().entropy.latestS === ts && run.stats().entropy.behind === 0, 'every hotspot to hold the new entropy', 5_000);
-      },
+      beforeStep: freshEntropy({ clock, rotate: () => poc.rotateEntropy(), entropyOf: () => run.stats().entropy, waitUntil: until }),
     });
     // The run ends itself at its duration.
     clock.set(T0 + WINDOW_MS);

@@ -89,3 +89,25 @@ export async function advance(o: AdvanceOptions): Promise<number> {
   o.clock.set(Math.max(o.clock.now(), o.until));
   return steps;
 }
+
+/**
+ * An `advance` beforeStep that gives the run fresh entropy, delivered to every hotspot, before
+ * anything happens two minutes after the last: a beacon (and its witnesses, the latest 10 s
+ * behind) stays inside its 180-s lifespan.
+ */
+export function freshEntropy(o: {
+  clock: ManualClock;
+  rotate: () => Promise<unknown>;
+  entropyOf: () => { latestS: number | null; behind: number };
+  waitUntil: (check: () => boolean, what: string, timeoutMs: number) => Promise<void>;
+}): (at: number) => Promise<void> {
+  let lastAt = o.clock.now();
+  return async (at) => {
+    if (at - lastAt < 120_000) return;
+    o.clock.set(Math.max(o.clock.now(), at - 1_000));
+    await o.rotate();
+    lastAt = o.clock.now();
+    const ts = Math.floor(lastAt / 1000);
+    await o.waitUntil(() => o.entropyOf().latestS === ts && o.entropyOf().behind === 0, 'every hotspot to hold the new entropy', 5_000);
+  };
+}

@@ -5,6 +5,13 @@ import type { AcceptedReception, Measurement } from './filter.ts';
 export interface AcceptedMeasurement { m: Measurement; receivedAtMs: number; receptions: AcceptedReception[] }
 
 const HIST = Array.from({ length: 12 }, (_, i) => `b${i}`);
+/** The upsert clause two aggregate rows merge by: counts and sums add, the best RSSI keeps its own SNR (ties: the better SNR). */
+const MERGE_SIGNAL = `n = t.n + EXCLUDED.n,
+       snr_best = CASE WHEN EXCLUDED.rssi_best > t.rssi_best THEN EXCLUDED.snr_best
+                       WHEN EXCLUDED.rssi_best = t.rssi_best THEN GREATEST(t.snr_best, EXCLUDED.snr_best) ELSE t.snr_best END,
+       rssi_best = GREATEST(t.rssi_best, EXCLUDED.rssi_best),
+       rssi_sum = t.rssi_sum + EXCLUDED.rssi_sum, snr_sum = t.snr_sum + EXCLUDED.snr_sum,
+       ${HIST.map((h) => `${h} = t.${h} + EXCLUDED.${h}`).join(', ')}`;
 
 interface Agg {
   res: number; h3: bigint; day: number; hotspot: string; n: number; rssiBest: number; snrBest: number; rssiSum: number; snrSum: number;
@@ -92,12 +99,7 @@ async function upsertAggregates(tx: Queryable, rows: Map<string, Agg>): Promise<
     `INSERT INTO coverage_hex_day AS t (${cols.join(', ')})
      SELECT * FROM unnest(${types.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
      ON CONFLICT (res, h3, day, hotspot) DO UPDATE SET
-       n = t.n + EXCLUDED.n,
-       snr_best = CASE WHEN EXCLUDED.rssi_best > t.rssi_best THEN EXCLUDED.snr_best
-                       WHEN EXCLUDED.rssi_best = t.rssi_best THEN GREATEST(t.snr_best, EXCLUDED.snr_best) ELSE t.snr_best END,
-       rssi_best = GREATEST(t.rssi_best, EXCLUDED.rssi_best),
-       rssi_sum = t.rssi_sum + EXCLUDED.rssi_sum, snr_sum = t.snr_sum + EXCLUDED.snr_sum,
-       ${HIST.map((h) => `${h} = t.${h} + EXCLUDED.${h}`).join(', ')},
+       ${MERGE_SIGNAL},
        first_seen = LEAST(t.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(t.last_seen, EXCLUDED.last_seen)
      RETURNING res, h3, (xmax = 0) AS inserted`, params);
   // New (hotspot, day) pairs and new hotspots per hex feed the totals' pairs and gateways.
@@ -131,12 +133,7 @@ async function upsertAggregates(tx: Queryable, rows: Map<string, Agg>): Promise<
     `INSERT INTO coverage_hex AS t (${hcols.join(', ')})
      SELECT * FROM unnest(${htypes.map((t, i) => `$${i + 1}::${t}[]`).join(', ')})
      ON CONFLICT (res, h3) DO UPDATE SET
-       n = t.n + EXCLUDED.n,
-       snr_best = CASE WHEN EXCLUDED.rssi_best > t.rssi_best THEN EXCLUDED.snr_best
-                       WHEN EXCLUDED.rssi_best = t.rssi_best THEN GREATEST(t.snr_best, EXCLUDED.snr_best) ELSE t.snr_best END,
-       rssi_best = GREATEST(t.rssi_best, EXCLUDED.rssi_best),
-       rssi_sum = t.rssi_sum + EXCLUDED.rssi_sum, snr_sum = t.snr_sum + EXCLUDED.snr_sum,
-       ${HIST.map((h) => `${h} = t.${h} + EXCLUDED.${h}`).join(', ')},
+       ${MERGE_SIGNAL},
        gateways = t.gateways + EXCLUDED.gateways, pairs = t.pairs + EXCLUDED.pairs,
        first_seen = LEAST(t.first_seen, EXCLUDED.first_seen), last_seen = GREATEST(t.last_seen, EXCLUDED.last_seen)`, [
       hl.map(([, a]) => a.res), hl.map(([, a]) => a.h3), hl.map(([, a]) => a.n), hl.map(([, a]) => a.rssiBest), hl.map(([, a]) => a.snrBest),

@@ -44,6 +44,8 @@ export class OrgProvisionError extends Error {
 }
 
 const TEST_CHECKOUT_PATH = '/v1/payments/test/checkout/';
+/** DC a simulated organisation buys by default: $10. */
+export const DEFAULT_ORG_DC = 1_000_000;
 
 export async function provisionOrg(apiUrl: string, plan: OrgPlan, opts: ProvisionOptions = {}): Promise<ProvisionedOrg> {
   const base = apiUrl.replace(/\/+$/, '');

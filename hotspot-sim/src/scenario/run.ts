@@ -13,7 +13,7 @@ import { createRng, type Rng } from '../rng.ts';
 import { realTimers, startBeaconLoop, windowStart, type BeaconLoop, type Timers } from '../schedule.ts';
 import type { Truth } from '../score/truth.ts';
 import { startActors, type ActorsRuntime, type Uplink } from './actors.ts';
-import { provisionOrg, type OrgPlan, type ProvisionedOrg } from './orgs.ts';
+import { DEFAULT_ORG_DC, provisionOrg, type OrgPlan, type ProvisionedOrg } from './orgs.ts';
 import { createAir, type AirRadio } from './air.ts';
 import type { Scenario } from './format.ts';
 import { buildPopulation, type Population, type PopulationHotspot } from './population.ts';
@@ -131,8 +131,6 @@ interface Actor {
 }
 
 const MAX_TIMER_MS = 2_147_483_647;
-/** DC each provisioned organisation buys by default: $10. */
-const DEFAULT_ORG_DC = 1_000_000;
 /** Copies of a mapper's uplink bought: a mapper wants every hotspot that heard it (up to this many). */
 const MAPPER_MULTI_BUY = 10;
 
