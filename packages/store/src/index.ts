@@ -13,6 +13,6 @@ export {
   type MigrationFile,
 } from './migrate.ts';
 export { detectTimescale } from './timescale.ts';
-export { tryAdvisoryLock, withAdvisoryLock, type AdvisoryLock } from './lock.ts';
+export { tryAdvisoryLock, withAdvisoryLock, openLockSession, type AdvisoryLock, type LockSession } from './lock.ts';
 export { createTestDb, openTestDbPeer, type TestDb, type TestDbOptions } from './testing.ts';
 export { storeContract } from './contract.ts';

@@ -5,7 +5,14 @@ export interface IngestConfig {
   /** `embedded` = aedes in this process; `external` = consume from an MQTT 5 broker's shared subscription. */
   mode: 'embedded' | 'external';
   mqtt: { host: string; port: number; portFallback: boolean; tls?: { port: number; certFile: string; keyFile: string } | undefined };
-  external: { url: string; username?: string | undefined; password?: string | undefined; consumers: number; receiveMaximum: number; clientIdPrefix: string; shareGroup: string };
+  external: {
+    url: string; username?: string | undefined; password?: string | undefined; receiveMaximum: number; clientIdPrefix: string; shareGroup: string;
+    /** Persistent broker sessions the group consists of, split between its live workers. */
+    sessions: number;
+    sessionExpirySeconds: number;
+    /** How often a worker looks for unclaimed sessions and its fair share (ms). */
+    sessionCheckMs: number;
+  };
   verifyWorkers: number;
   writer: { maxBatch: number; maxDelayMs: number; maxPending: number; concurrency: number };
   serviceUsers: Record<string, string>;
@@ -66,7 +73,9 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
       url: brokerUrl ?? '',
       username: url?.username ? decodeURIComponent(url.username) : envString(env, 'INGEST_BROKER_USERNAME'),
       password: url?.password ? decodeURIComponent(url.password) : envString(env, 'INGEST_BROKER_PASSWORD'),
-      consumers: envInt(env, 'INGEST_CONSUMERS', 4, { min: 1, max: 256, what: 'connections in the shared subscription group' }),
+      sessions: envInt(env, 'INGEST_SESSIONS', 8, { min: 1, max: 256, what: 'broker sessions in the share group, split between its workers' }),
+      sessionExpirySeconds: envInt(env, 'INGEST_SESSION_EXPIRY_S', 86_400, { min: 60, max: 4_294_967, what: 'how long the broker keeps an unheld session and its queued reports' }),
+      sessionCheckMs: envInt(env, 'INGEST_SESSION_CHECK_MS', 1000, { min: 50, max: 60_000 }),
       receiveMaximum: envInt(env, 'INGEST_RECEIVE_MAXIMUM', 200, { min: 1, max: 65535 }),
       clientIdPrefix: envString(env, 'INGEST_CLIENT_ID', `ingest-${hostname()}`),
       shareGroup: envString(env, 'INGEST_SHARE_GROUP', 'ingest'),

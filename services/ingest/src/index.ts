@@ -5,6 +5,7 @@ import type { Db } from '@hexlight/store';
 import { clockTimers, type Clock, type Logger, type Service } from '@hexlight/kit';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
 import { SharedSubscriptionConsumer } from './external/consumer.ts';
+import { BrokerSessionPool } from './external/sessions.ts';
 import { ReportPipeline, rejectionMessage } from './pipeline.ts';
 import { HotspotDirectory } from './registry/directory.ts';
 import { registryRoutes } from './registry/routes.ts';
@@ -40,8 +41,10 @@ export interface IngestStatus {
   mqttTlsPort: number | undefined;
   portFellBack: boolean;
   connections: number;
-  /** The embedded broker listens, or every shared-subscription consumer is subscribed (readiness). */
+  /** The embedded broker listens, or every broker session this worker holds is subscribed (readiness). */
   brokerConnected: boolean;
+  /** External broker: the group's sessions this worker holds (services/ingest README "Sessions"). */
+  sessions: { held: number; total: number } | null;
   received: number;
   stored: number;
   duplicates: number;
@@ -81,7 +84,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
   const packetCounters = newPacketCounters();
   let pipeline: ReportPipeline | null = null;
   let broker: EmbeddedBroker | null = null;
-  let consumers: SharedSubscriptionConsumer[] = [];
+  let sessions: BrokerSessionPool | null = null;
   let publisher: MqttClient | null = null;
   let pruneTimer: NodeJS.Timeout | null = null;
   let groupsTimer: NodeJS.Timeout | null = null;
@@ -128,6 +131,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       const base = {
         host: url.hostname, port: Number(url.port || 1883), username: config.external.username, password: config.external.password,
         filter: `$share/${config.external.shareGroup}/hotspot/+/+`, receiveMaximum: config.external.receiveMaximum, keepaliveSeconds: 30,
+        sessionExpirySeconds: config.external.sessionExpirySeconds,
       };
       const handler = async (topic: string, payload: Buffer) => {
         const parsed = parseHotspotTopic(topic);
@@ -142,9 +146,12 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         const outcome = await p.ingest(parsed.address, parsed.leaf, payload, deps.clock.now());
         if (outcome.status === 'refused') publishRejection(topic, parsed.address, outcome.id, outcome.reason);
       };
-      consumers = Array.from({ length: config.external.consumers }, (_, i) =>
-        new SharedSubscriptionConsumer({ ...base, clientId: `${config.external.clientIdPrefix}-${i}` }, handler, deps.log));
-      await Promise.all(consumers.map((c) => c.start()));
+      // The group's sessions, claimed through PostgreSQL by whichever workers are alive.
+      sessions = new BrokerSessionPool(deps.db, {
+        sessions: config.external.sessions, clientIdPrefix: `ingest-${config.external.shareGroup}`, lockPrefix: `ingest.sessions.${config.external.shareGroup}`,
+        checkMs: config.external.sessionCheckMs, drainMs: 10_000,
+      }, (clientId, hooks) => new SharedSubscriptionConsumer({ ...base, clientId }, handler, deps.log, hooks), deps.log);
+      await sessions.start();
       // Rejections go back through the broker on a plain connection of ours.
       const { connectAsync } = await import('mqtt');
       const pub = await connectAsync(config.external.url, {
@@ -152,21 +159,22 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         ...(base.username ? { username: base.username } : {}), ...(base.password ? { password: base.password } : {}),
       });
       publisher = pub;
-      deps.log.info({ url: `${url.protocol}//${url.host}`, consumers: consumers.length }, 'ingest.external.started');
+      deps.log.info({ url: `${url.protocol}//${url.host}`, sessions: sessions.status() }, 'ingest.external.started');
     },
 
     async stop() {
       if (pruneTimer) timers.clearInterval(pruneTimer);
       if (groupsTimer) timers.clearInterval(groupsTimer);
       await broker?.close();
-      // Consumers drain first: their last messages need the writer to commit before the ack.
-      await Promise.all(consumers.map((c) => c.stop()));
+      // Sessions drain first (their last messages need the writer to commit before the ack), then
+      // stay on the broker for the group's other workers, or for this one's successor.
+      await sessions?.stop();
       devAddrRoutes?.stop();
       await Promise.all([writer?.close(), packetWriter?.close()]);
       await verifier?.close();
       await publisher?.endAsync();
       broker = null;
-      consumers = [];
+      sessions = null;
       publisher = null;
     },
 
@@ -177,8 +185,9 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         mqttPort: broker?.port,
         mqttTlsPort: broker?.tlsPort,
         portFellBack: broker?.portFellBack ?? false,
-        connections: broker ? broker.aedes.connectedClients : consumers.length,
-        brokerConnected: broker !== null || (consumers.length > 0 && consumers.every((k) => k.subscribed)),
+        connections: broker ? broker.aedes.connectedClients : (sessions?.status().held ?? 0),
+        brokerConnected: broker !== null || (sessions?.status().ready ?? false),
+        sessions: sessions ? sessions.status() : null,
         received: c?.received ?? 0,
         stored: c?.stored ?? 0,
         duplicates: c?.duplicates ?? 0,

@@ -5,7 +5,7 @@ import { silentLogger, systemClock } from '@hexlight/kit';
 import { createTestDb, type Db } from '@hexlight/store';
 import { dcForPayload, encodeDataUplink, encodeSignedReport, generateHotspotKey, hotspotTopic, reportIdHex, type HotspotKey } from '@hexlight/protocol';
 import { createIngest, loadIngestConfig, RegistryStore, type Ingest } from '../src/index.ts';
-import { countReports } from './helpers.ts';
+import { countReports, endBrokerSessions, waitFor } from './helpers.ts';
 import { moneyTotals, packetReport, seedOrg, sha256 } from './packet-fixtures.ts';
 
 const BROKER = process.env.TEST_MQTT_URL;
@@ -17,22 +17,30 @@ describe.skipIf(!BROKER)('external-broker mode: shared subscription, ack after c
   let workers: Ingest[];
   let publisher: MqttClient;
   let key: HotspotKey;
+  const group = `t${randomUUID().slice(0, 8)}`;
+  const workerEnv = (i: number) => ({
+    INGEST_BROKER_URL: BROKER!, INGEST_SHARE_GROUP: group, INGEST_CLIENT_ID: `${group}-w${i}`, INGEST_SESSIONS: '4', INGEST_SESSION_CHECK_MS: '100',
+    INGEST_SESSION_EXPIRY_S: '300', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '2',
+  });
+  const held = (w: Ingest) => w.status().sessions?.held ?? 0;
 
   beforeAll(async () => {
     db = await createTestDb();
     key = generateHotspotKey();
     await new RegistryStore(db).onboard(key.address, key.keyBinary, '11111111111111111111111111111111', new Date());
-    const group = `t${randomUUID().slice(0, 8)}`;
-    // Two ingest workers in one share group: the broker spreads the reports between them.
-    workers = [0, 1].map((i) => createIngest({ db, clock: systemClock, log: silentLogger() }, loadIngestConfig({
-      INGEST_BROKER_URL: BROKER!, INGEST_SHARE_GROUP: group, INGEST_CLIENT_ID: `${group}-w${i}`, INGEST_CONSUMERS: '2', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '2',
-    }, { dbKind: db.kind })));
-    for (const w of workers) await w.start();
+    // Two ingest workers in one share group: the broker spreads the reports between them. The
+    // first claims all 4 sessions, then hands 2 to the second when it joins.
+    workers = [0, 1].map((i) => createIngest({ db, clock: systemClock, log: silentLogger() }, loadIngestConfig(workerEnv(i), { dbKind: db.kind })));
+    await workers[0]!.start();
+    expect(held(workers[0]!)).toBe(4);
+    await workers[1]!.start();
+    await waitFor(() => held(workers[0]!) === 2 && held(workers[1]!) === 2 && workers.every((w) => w.status().brokerConnected), 10_000, 'two sessions each');
     publisher = await mqtt.connectAsync(BROKER!, { protocolVersion: 5, clientId: `${group}-pub`, reconnectPeriod: 0 });
   });
   afterAll(async () => {
     await publisher?.endAsync();
     for (const w of workers ?? []) await w.stop();
+    await endBrokerSessions(BROKER!, group, 4);
     await db?.close();
   });
 
@@ -106,5 +114,26 @@ describe.skipIf(!BROKER)('external-broker mode: shared subscription, ack after c
     const answer = await got;
     expect(answer).toEqual({ topic: hotspotTopic(key.address, 'witness'), id: reportIdHex(bad), reason: 'bad_signature' });
     await listener.endAsync();
+  });
+
+  it('a worker that leaves hands its sessions to the one that stays: what was queued for them is stored too', async () => {
+    // A third worker joins (shares 2/1/1), then leaves while reports are in flight.
+    const third = createIngest({ db, clock: systemClock, log: silentLogger() }, loadIngestConfig(workerEnv(2), { dbKind: db.kind }));
+    await third.start();
+    await waitFor(() => held(third) >= 1 && held(workers[0]!) + held(workers[1]!) + held(third) === 4, 10_000, 'the third worker\'s share');
+    const before = await countReports(db);
+    const payloads = Array.from({ length: 200 }, (_, i) => encodeSignedReport('witness', {
+      pubKey: key.keyBinary, data: randomBytes(51), timestamp: BigInt(Date.now() + i) * 1_000_000n, tmst: i, signal: -1100, snr: 30, frequency: 904_300_000, datarate: 3,
+    }, key.privateKey).payload);
+    const sent = Promise.all(payloads.map((p) => publisher.publishAsync(hotspotTopic(key.address, 'witness'), Buffer.from(p), { qos: 1 })));
+    await third.stop();
+    await sent;
+    // The leaver's sessions go back to the group and the others claim them (2 each again).
+    await waitFor(() => held(workers[0]!) === 2 && held(workers[1]!) === 2, 10_000, 'the sessions back with the two workers');
+    await waitFor(async () => (await countReports(db)).witnesses - before.witnesses >= 200, 15_000, 'every report stored');
+    await new Promise((r) => setTimeout(r, 300));
+    const rows = await db.query<{ id: Uint8Array; n: bigint }>(`SELECT id, count(*) AS n FROM witness_reports WHERE hotspot = $1 AND signal = -1100 GROUP BY id`, [key.address]);
+    expect(rows.rows.length).toBe(200);
+    expect(rows.rows.every((r) => Number(r.n) === 1)).toBe(true);
   });
 });

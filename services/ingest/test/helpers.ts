@@ -86,3 +86,23 @@ export async function nextMessage(client: MqttClient, topic: string, timeoutMs =
 }
 
 export { ManualClock };
+
+/**
+ * Removes a share group's persistent sessions from a shared broker (they outlive their workers by
+ * design, services/ingest README "Sessions"), so a test leaves no subscription queueing behind it.
+ */
+export async function endBrokerSessions(url: string, group: string, sessions: number): Promise<void> {
+  for (let i = 0; i < sessions; i++) {
+    const c = await mqtt.connectAsync(url, { clientId: `ingest-${group}-${i}`, protocolVersion: 5, clean: true, reconnectPeriod: 0, properties: { sessionExpiryInterval: 0 } }).catch(() => null);
+    await c?.endAsync();
+  }
+}
+
+/** Waits until `ok()` or throws after `ms`. */
+export async function waitFor(ok: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

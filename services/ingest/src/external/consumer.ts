@@ -13,6 +13,18 @@ export interface SharedConsumerConfig {
   /** MQTT 5 Receive Maximum: how many un-acked publishes the broker may have in flight to us. */
   receiveMaximum: number;
   keepaliveSeconds: number;
+  /** How long the broker keeps the session (its subscription and queued messages) while nobody holds it. */
+  sessionExpirySeconds: number;
+}
+
+export interface ConsumerHooks {
+  /**
+   * Asked before every reconnect: false when this process no longer owns the session (its claim
+   * in PostgreSQL is gone), so two processes never fight over one client id.
+   */
+  mayReconnect?: () => Promise<boolean>;
+  /** The consumer gave up the session (mayReconnect said no); it will not reconnect. */
+  onLost?: () => void;
 }
 
 export type MessageHandler = (topic: string, payload: Buffer) => Promise<void>;
@@ -27,6 +39,8 @@ export type MessageHandler = (topic: string, payload: Buffer) => Promise<void>;
 export class SharedSubscriptionConsumer {
   private socket: net.Socket | null = null;
   private stopped = false;
+  /** Releasing: publishes that arrive now are left unacknowledged for the session's next holder. */
+  private draining = false;
   private pingTimer: NodeJS.Timeout | null = null;
   private reconnectTimer: NodeJS.Timeout | null = null;
   private connectedOnce: Promise<void>;
@@ -40,6 +54,7 @@ export class SharedSubscriptionConsumer {
     private readonly config: SharedConsumerConfig,
     private readonly handler: MessageHandler,
     private readonly log: Logger,
+    private readonly hooks: ConsumerHooks = {},
   ) {
     this.connectedOnce = new Promise((resolve, reject) => {
       this.resolveConnected = resolve;
@@ -66,8 +81,9 @@ export class SharedSubscriptionConsumer {
         cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: this.config.clientId,
         keepalive: this.config.keepaliveSeconds, username: this.config.username,
         password: this.config.password === undefined ? undefined : Buffer.from(this.config.password),
-        // A persistent session: after a crash the broker redelivers what we never acknowledged.
-        properties: { receiveMaximum: this.config.receiveMaximum, sessionExpiryInterval: 3600 },
+        // A persistent session: whoever resumes it next (this process after a reconnect, or another
+        // worker after this one died) is redelivered what we never acknowledged.
+        properties: { receiveMaximum: this.config.receiveMaximum, sessionExpiryInterval: this.config.sessionExpirySeconds },
       });
     });
     parser.on('packet', (packet: Packet) => {
@@ -80,6 +96,7 @@ export class SharedSubscriptionConsumer {
             socket.destroy();
             return;
           }
+          if (packet.sessionPresent) this.log.info({ clientId: this.config.clientId }, 'ingest.external.session-resumed');
           send({ cmd: 'subscribe', messageId: 1, subscriptions: [{ topic: this.config.filter, qos: 1 }] });
           this.pingTimer = setInterval(() => send({ cmd: 'pingreq' }), (this.config.keepaliveSeconds * 1000) / 2);
           break;
@@ -90,6 +107,10 @@ export class SharedSubscriptionConsumer {
           break;
         case 'publish':
           this.onPublish(packet, send);
+          break;
+        case 'disconnect':
+          // MQTT 5 brokers say why they drop us; 0x8E = another connection took the session over.
+          this.log.warn({ clientId: this.config.clientId, reasonCode: packet.reasonCode }, 'ingest.external.disconnected-by-broker');
           break;
         default:
           break;
@@ -106,13 +127,28 @@ export class SharedSubscriptionConsumer {
       if (this.pingTimer) clearInterval(this.pingTimer);
       this.pingTimer = null;
       if (this.stopped) return;
-      // Un-acked publishes are redelivered by the broker to another member of the share group
-      // (or to us after reconnecting); the store's report id makes that idempotent.
-      this.reconnectTimer = setTimeout(() => this.connect(), 1000);
+      // Un-acked publishes stay in the session and are redelivered to whoever resumes it (us after
+      // reconnecting); the store's report id makes that idempotent.
+      this.reconnectTimer = setTimeout(() => void this.reconnect(), 1000);
     });
   }
 
+  private async reconnect(): Promise<void> {
+    if (this.stopped) return;
+    const allowed = await (this.hooks.mayReconnect?.() ?? Promise.resolve(true)).catch(() => false);
+    if (this.stopped) return;
+    if (!allowed) {
+      this.stopped = true;
+      this.log.warn({ clientId: this.config.clientId }, 'ingest.external.session-lost');
+      this.hooks.onLost?.();
+      return;
+    }
+    this.connect();
+  }
+
   private onPublish(packet: IPublishPacket, send: (p: Record<string, unknown>) => void): void {
+    // Releasing: not handled, not acknowledged; the session's next holder gets it redelivered.
+    if (this.draining) return;
     const payload = Buffer.isBuffer(packet.payload) ? packet.payload : Buffer.from(packet.payload);
     if (packet.qos === 0) {
       this.handler(packet.topic, payload).catch(() => {});
@@ -136,23 +172,25 @@ export class SharedSubscriptionConsumer {
   }
 
   /**
-   * Graceful stop: unsubscribe so the broker sends nothing new, let what we hold commit and be
-   * acknowledged, then end the session. If something is still unacknowledged after `drainMs`,
-   * disconnect keeping the session, so the broker redelivers it.
+   * Hands the session back: what arrives from now on is left unacknowledged (the broker keeps it
+   * in the session), what we hold commits and is acknowledged, then we disconnect and the session
+   * stays on the broker for its next holder, another worker or our successor. If something is
+   * still unacknowledged after `drainMs` it is redelivered to that holder; report ids make the
+   * second delivery a duplicate.
    */
-  async stop(drainMs = 10_000): Promise<void> {
+  async release(opts: { drainMs?: number } = {}): Promise<void> {
     this.stopped = true;
+    this.draining = true;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     const s = this.socket;
     if (!s || s.destroyed) return;
-    s.write(mqttPacket.generate({ cmd: 'unsubscribe', messageId: 2, unsubscriptions: [this.config.filter] } as Packet, { protocolVersion: 5 }));
-    const deadline = Date.now() + drainMs;
+    const deadline = Date.now() + (opts.drainMs ?? 10_000);
     while (this.inflight > 0 && Date.now() < deadline && !s.destroyed) await new Promise((r) => setTimeout(r, 10));
     if (this.pingTimer) clearInterval(this.pingTimer);
-    const drained = this.inflight === 0;
-    s.write(mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0, properties: drained ? { sessionExpiryInterval: 0 } : {} } as Packet, { protocolVersion: 5 }));
-    await new Promise<void>((r) => s.end(() => r()));
+    if (!s.destroyed) {
+      s.write(mqttPacket.generate({ cmd: 'disconnect', reasonCode: 0, properties: {} } as Packet, { protocolVersion: 5 }));
+      await new Promise<void>((r) => s.end(() => r()));
+    }
     s.destroy();
   }
-
 }
