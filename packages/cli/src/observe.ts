@@ -24,7 +24,8 @@ export function ingestMetrics(m: Metrics, ingest: Pick<Ingest, 'status'>): void 
     const st = s();
     return [[{ kind: 'report' }, st.lastBatchMs / 1000], [{ kind: 'packet' }, st.packets.lastBatchMs / 1000]];
   }, ['kind']);
-  m.gauge('hexlight_ingest_connections', 'Hotspot connections on the embedded broker, or shared-subscription consumers on an external one', () => s().connections);
+  m.gauge('hexlight_ingest_connections', 'Hotspot connections on the embedded broker, or broker sessions this worker holds on an external one', () => s().connections);
+  m.gauge('hexlight_ingest_broker_sessions_held', 'External broker: sessions of the share group this worker holds (the group has INGEST_SESSIONS; across workers they add up to it)', () => s().sessions?.held ?? 0);
   m.gauge('hexlight_ingest_broker_connected', '1 when the broker side is up (embedded broker listening, or every consumer subscribed)', () => (s().brokerConnected ? 1 : 0));
   m.counter('hexlight_ingest_packets_stored_total', 'Device frame copies stored (bought or not)', () => s().packets.stored);
   m.counter('hexlight_ingest_packets_bought_total', 'Device frame copies bought by their organisation', () => s().packets.bought);
