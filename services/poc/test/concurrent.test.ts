@@ -4,11 +4,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { acceleratedClock, ManualClock, silentLogger } from '@hexlight/kit';
 import { createTestDb, openTestDbPeer, type Db } from '@hexlight/store';
-import { decodeEntropy } from '@hexlight/protocol';
+import { decodeEntropy, generateHotspotKey } from '@hexlight/protocol';
 import { createPocRunner } from '../src/live/runner.ts';
 import { rulesetByName } from '../src/verifier/rulesets.ts';
 import { createPoc, loadPocConfig, randomEntropySource, type Poc } from '../src/index.ts';
-import { storeOneBeacon, T } from './store-fixture.ts';
+import { storeBeaconOf, storeOneBeacon, T } from './store-fixture.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,6 +48,31 @@ describe('two PoC instances on one database', () => {
     expect((await db.query<{ n: bigint }>('SELECT count(*) AS n FROM poc_hotspot_state')).rows[0]!.n).toBe(BigInt(N));
     // Nothing left for either.
     expect(await Promise.all([a.tick(), b.tick()])).toEqual([0, 0]);
+  });
+
+  it('a runner sees the hotspot state another runner committed: a second beacon within the window is judged as by a single runner', async () => {
+    const judgeTwoBeacons = async (split: boolean) => {
+      const [db, peer] = await twoHandles();
+      const key = generateHotspotKey();
+      await storeOneBeacon(db, key);
+      await storeBeaconOf(db, key, T + 3_600_000); // one hour later: inside Helium's 6-h window
+      const clock = new ManualClock(T + 600_000);
+      const make = (on: Db) => createPocRunner({ db: on, clock, log: silentLogger() }, {
+        rulesetName: 'helium', ruleset: rulesetByName('helium'), intervalMs: 60_000, batchSize: 10, staleAfterMs: 3_600_000,
+      });
+      const a = make(db);
+      const b = split ? make(peer) : a;
+      await b.start(); // b's state is loaded now, before a judges anything
+      expect(await a.tick()).toBe(1); // only the first beacon's entropy has expired
+      clock.set(T + 4_200_000);
+      expect(await b.tick()).toBe(1);
+      await b.stop();
+      const v = await db.query<{ valid: boolean; reason: string | null }>(`SELECT valid, reason FROM poc_verdicts ORDER BY received_at`);
+      return v.rows;
+    };
+    const single = await judgeTwoBeacons(false);
+    expect(single[1]!.valid).toBe(false); // the window rule, as Helium's verifier
+    expect(await judgeTwoBeacons(true)).toEqual(single);
   });
 
   it('only the entropy lock holder publishes, one entropy per interval; the other takes over when it stops', async () => {

@@ -1,6 +1,10 @@
 import type { Queryable } from '@hexlight/store';
 import { isRegionName, type RegionName } from '@hexlight/protocol';
 import { InMemoryPocState } from '../verifier/memory-state.ts';
+import type { StateUpdate } from '../verifier/types.ts';
+
+/** Longer than any verdict transaction: how far back each refresh re-reads changed state rows. */
+const STATE_MARGIN_MS = 60_000;
 
 /**
  * Loads what the verifier reads from the store into an in-memory PocState and keeps it current
@@ -13,22 +17,38 @@ export class StoreFeed {
   private onboardedSeen = new Date(0);
   private entropySeen = new Date(0);
   private denylistVersion = '';
+  private stateSeen: Date | null = null;
 
   constructor(private readonly fallbackRegion: RegionName = 'US915') {}
 
   /** First load: everything, including the per-hotspot PoC state. */
   async load(db: Queryable): Promise<void> {
     await this.refresh(db);
-    const rows = await db.query<{ address: string; last_beacon_ms: bigint | null; last_witness_ms: bigint | null; last_beacon_with_witness_ms: bigint | null }>(
-      `SELECT address, last_beacon_ms, last_witness_ms, last_beacon_with_witness_ms FROM poc_hotspot_state`,
+  }
+
+  /**
+   * The per-hotspot PoC state other runners committed: rows changed since the last read, less a
+   * margin, since a row's `changed_at` is its transaction's start and a long transaction commits
+   * after shorter later ones. A time is taken only when it is later than what this runner has
+   * (its own commits are already applied; re-reading a row changes nothing).
+   */
+  private async refreshHotspotState(db: Queryable): Promise<void> {
+    const since = this.stateSeen === null ? new Date(0) : new Date(this.stateSeen.getTime() - STATE_MARGIN_MS);
+    const rows = await db.query<{ address: string; last_beacon_ms: bigint | null; last_witness_ms: bigint | null; last_beacon_with_witness_ms: bigint | null; changed_at: Date }>(
+      `SELECT address, last_beacon_ms, last_witness_ms, last_beacon_with_witness_ms, changed_at FROM poc_hotspot_state WHERE changed_at > $1`, [since],
     );
-    const updates = [];
+    const updates: StateUpdate[] = [];
+    const later = async (kind: StateUpdate['kind'], address: string, stored: bigint | null, mine: number | null) => {
+      if (stored !== null && (mine === null || Number(stored) > mine)) updates.push({ kind, address, atMs: Number(stored) });
+    };
     for (const r of rows.rows) {
-      if (r.last_beacon_ms !== null) updates.push({ kind: 'last_beacon' as const, address: r.address, atMs: Number(r.last_beacon_ms) });
-      if (r.last_witness_ms !== null) updates.push({ kind: 'last_witness' as const, address: r.address, atMs: Number(r.last_witness_ms) });
-      if (r.last_beacon_with_witness_ms !== null) updates.push({ kind: 'last_beacon_with_witness' as const, address: r.address, atMs: Number(r.last_beacon_with_witness_ms) });
+      await later('last_beacon', r.address, r.last_beacon_ms, await this.state.lastBeaconMs(r.address));
+      await later('last_witness', r.address, r.last_witness_ms, await this.state.lastWitnessMs(r.address));
+      await later('last_beacon_with_witness', r.address, r.last_beacon_with_witness_ms, await this.state.lastBeaconWithWitnessMs(r.address));
+      if (this.stateSeen === null || r.changed_at > this.stateSeen) this.stateSeen = r.changed_at;
     }
-    await this.state.apply(updates);
+    if (this.stateSeen === null) this.stateSeen = new Date(0);
+    if (updates.length > 0) this.state.apply(updates);
   }
 
   /** Increments since the last call. */
@@ -59,6 +79,7 @@ export class StoreFeed {
       this.entropySeen = e.created_at;
     }
     await this.refreshDenylist(db);
+    await this.refreshHotspotState(db);
   }
 
   private async refreshDenylist(db: Queryable): Promise<void> {

@@ -302,7 +302,8 @@ async function upsertState(tx: Queryable, updates: StateUpdate[]): Promise<void>
      ON CONFLICT (address) DO UPDATE SET
        last_beacon_ms = coalesce(EXCLUDED.last_beacon_ms, poc_hotspot_state.last_beacon_ms),
        last_witness_ms = coalesce(EXCLUDED.last_witness_ms, poc_hotspot_state.last_witness_ms),
-       last_beacon_with_witness_ms = coalesce(EXCLUDED.last_beacon_with_witness_ms, poc_hotspot_state.last_beacon_with_witness_ms)`,
+       last_beacon_with_witness_ms = coalesce(EXCLUDED.last_beacon_with_witness_ms, poc_hotspot_state.last_beacon_with_witness_ms),
+       changed_at = now()`,
     [rows.map(([a]) => a), rows.map(([, s]) => (s.b === null ? null : BigInt(s.b))), rows.map(([, s]) => (s.w === null ? null : BigInt(s.w))), rows.map(([, s]) => (s.bww === null ? null : BigInt(s.bww)))],
   );
 }
