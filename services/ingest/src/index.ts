@@ -42,6 +42,8 @@ export interface IngestStatus {
   connections: number;
   /** The embedded broker listens, or every shared-subscription consumer is subscribed (readiness). */
   brokerConnected: boolean;
+  /** External mode, not connected: why (the last socket error of a consumer that is not subscribed, e.g. a refused TLS handshake). */
+  brokerError?: string | undefined;
   received: number;
   stored: number;
   duplicates: number;
@@ -126,7 +128,8 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       const url = new URL(config.external.url);
       const p = pipeline;
       const base = {
-        host: url.hostname, port: Number(url.port || 1883), username: config.external.username, password: config.external.password,
+        host: url.hostname, port: Number(url.port || (config.external.tls ? 8883 : 1883)), username: config.external.username, password: config.external.password,
+        tls: config.external.tls,
         filter: `$share/${config.external.shareGroup}/hotspot/+/+`, receiveMaximum: config.external.receiveMaximum, keepaliveSeconds: 30,
       };
       const handler = async (topic: string, payload: Buffer) => {
@@ -142,14 +145,16 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         const outcome = await p.ingest(parsed.address, parsed.leaf, payload, deps.clock.now());
         if (outcome.status === 'refused') publishRejection(topic, parsed.address, outcome.id, outcome.reason);
       };
+      deps.log.info({ url: `${url.protocol}//${url.host}`, tls: Boolean(config.external.tls), ca: config.external.tls ? (config.external.tls.ca ? 'BROKER_TLS_CA' : 'system') : undefined, clientCert: Boolean(config.external.tls?.cert) }, 'ingest.external.connecting');
       consumers = Array.from({ length: config.external.consumers }, (_, i) =>
         new SharedSubscriptionConsumer({ ...base, clientId: `${config.external.clientIdPrefix}-${i}` }, handler, deps.log));
       await Promise.all(consumers.map((c) => c.start()));
-      // Rejections go back through the broker on a plain connection of ours.
+      // Rejections go back through the broker on a connection of ours (TLS as the consumers).
       const { connectAsync } = await import('mqtt');
       const pub = await connectAsync(config.external.url, {
         clientId: `${config.external.clientIdPrefix}-pub`, protocolVersion: 5,
         ...(base.username ? { username: base.username } : {}), ...(base.password ? { password: base.password } : {}),
+        ...config.external.tls,
       });
       publisher = pub;
       deps.log.info({ url: `${url.protocol}//${url.host}`, consumers: consumers.length }, 'ingest.external.started');
@@ -179,6 +184,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         portFellBack: broker?.portFellBack ?? false,
         connections: broker ? broker.aedes.connectedClients : consumers.length,
         brokerConnected: broker !== null || (consumers.length > 0 && consumers.every((k) => k.subscribed)),
+        brokerError: consumers.find((k) => !k.subscribed && k.lastError)?.lastError,
         received: c?.received ?? 0,
         stored: c?.stored ?? 0,
         duplicates: c?.duplicates ?? 0,
