@@ -1,5 +1,5 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
-import { defineError } from '@hexlight/kit';
+import { defineError, type BrokerTlsOptions } from '@hexlight/kit';
 
 // The narrow MQTT surface a simulated hotspot needs (STYLE.md §6), with its mqtt.js adapter
 // (`mqttLinks(url)`), which the fleet and the tests use against a real broker.
@@ -37,6 +37,8 @@ export interface MqttLinkSettings {
   reconnectPeriodMs?: number;
   /** How long `end()` waits for in-flight messages before forcing the socket closed; default 5 s. */
   endTimeoutMs?: number;
+  /** mqtts://: CA, client certificate, servername (kit `brokerTlsOptions` from BROKER_TLS_*). */
+  tls?: BrokerTlsOptions | undefined;
 }
 
 /** Links over mqtt.js to `url` (mqtt://, mqtts://), MQTT 3.1.1 so both the embedded and external brokers accept them. */
@@ -54,6 +56,7 @@ export function mqttLinks(url: string, settings: MqttLinkSettings = {}): LinkFac
       reconnectPeriod: settings.reconnectPeriodMs ?? 2_000,
       connectTimeout: Math.min(connectTimeoutMs, 30_000),
       will: { topic: opts.will.topic, payload: Buffer.from(opts.will.payload), qos: opts.will.qos, retain: opts.will.retain },
+      ...settings.tls,
     };
     const client = connect(url, options);
     // The token in the first CONNECT goes stale; sign a new one for each attempt.

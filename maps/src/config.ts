@@ -1,8 +1,10 @@
-import { ConfigInvalid, envInt, envString, freezeDeep } from '@hexlight/kit';
+import { ConfigInvalid, envInt, envString, freezeDeep, loadBrokerTls, type BrokerTls } from '@hexlight/kit';
 
 export interface MapsConfig {
   /** The network's broker as a service client (mqtt://user:pass@host:port); undefined = no MQTT path. */
   brokerUrl: string | undefined;
+  /** BROKER_TLS_* (CA, client certificate), used when the broker URL is mqtts://. */
+  brokerTls: BrokerTls;
   /** Copies of one frame (same PHYPayload) within this window are one measurement. */
   groupWindowMs: number;
   dcPerHex: number;
@@ -28,6 +30,8 @@ export function loadMapsConfig(env: Record<string, string | undefined> = process
   if (brokerUrl && !/^mqtts?:\/\//.test(brokerUrl)) throw ConfigInvalid('MAPS_BROKER_URL must be mqtt://… or mqtts://…', { setting: 'MAPS_BROKER_URL' });
   return freezeDeep({
     brokerUrl,
+    // Files read (and checked) only when there is a broker to use them on.
+    brokerTls: brokerUrl ? loadBrokerTls(env) : {},
     groupWindowMs: envInt(env, 'MAPS_GROUP_WINDOW_MS', 2000, { min: 10, max: 60_000 }),
     dcPerHex: envInt(env, 'MAPS_DC_PER_HEX', 1, { min: 0, max: 1_000_000 }),
     dcPerSummary: envInt(env, 'MAPS_DC_PER_SUMMARY', 10, { min: 0, max: 1_000_000 }),

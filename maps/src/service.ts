@@ -1,6 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
-import type { Clock, Logger, Service } from '@hexlight/kit';
+import { brokerTlsOptions, type Clock, type Logger, type Service } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { recomputeAggregates } from './aggregate.ts';
 import type { MapsConfig } from './config.ts';
@@ -68,9 +68,13 @@ export function createMaps(deps: MapsDeps, config: Readonly<MapsConfig>): Maps {
     async start() {
       await directory.refresh();
       if (brokerUrl) {
-        client = mqtt.connect(brokerUrl, { clientId: `maps-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 1000, clean: true });
+        client = mqtt.connect(brokerUrl, {
+          clientId: `maps-${process.pid}-${Math.random().toString(16).slice(2, 8)}`, protocolVersion: 4, reconnectPeriod: 1000, clean: true,
+          ...brokerTlsOptions(brokerUrl, config.brokerTls),
+        });
         client.on('message', (topic, payload) => ingest.onPacket(topic, payload));
-        client.on('error', (err) => deps.log.warn({ err: err.message }, 'maps.mqtt.error'));
+        // A refused TLS handshake arrives here (code e.g. SELF_SIGNED_CERT_IN_CHAIN); mqtt.js keeps retrying.
+        client.on('error', (err) => deps.log.warn({ err: err.message, code: (err as { code?: unknown }).code }, 'maps.mqtt.error'));
         subscribed = new Promise((resolve) => {
           client!.on('connect', () => {
             client!.subscribe('hotspot/+/packet', { qos: 1 }, (err) => {

@@ -58,8 +58,19 @@ export function mapsMetrics(m: Metrics, maps: Pick<Maps, 'ingest'>): void {
   m.counter('hexlight_maps_mapper_events_total', 'Mapper ingest counters (as GET /v1/map/status "counts"), by event', () => byLabel('event', maps.ingest.counts()), ['event']);
 }
 
-/** `/readyz` of a service: the store answers, the broker (when given) is connected. */
-export function addReadiness(r: Readiness, db: Db, broker?: { name: string; ok: () => boolean }): void {
+/**
+ * `/readyz` of a service: the store answers, the broker (when given) is connected. `why` gives
+ * the reason it is not (e.g. the TLS handshake the broker's certificate failed).
+ */
+export function addReadiness(r: Readiness, db: Db, broker?: { name: string; ok: () => boolean; why?: () => string | undefined }): void {
   r.add('store', sqlCheck(db));
-  if (broker) r.add(broker.name, flagCheck(broker.ok, `${broker.name} not connected`));
+  if (!broker) return;
+  const why = broker.why;
+  r.add(broker.name, why
+    ? () => {
+      if (broker.ok()) return;
+      const reason = why();
+      throw new Error(`${broker.name} not connected${reason ? `: ${reason}` : ''}`);
+    }
+    : flagCheck(broker.ok, `${broker.name} not connected`));
 }

@@ -9,3 +9,4 @@ export * from './worker.ts';
 export * from './random.ts';
 export * from './health.ts';
 export * from './metrics.ts';
+export * from './tls.ts';

@@ -1,5 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
-import { envBool, envInt, envString, freezeDeep, ConfigInvalid } from '@hexlight/kit';
+import { brokerTlsOptions, envBool, type BrokerTlsOptions, envInt, envString, freezeDeep, loadBrokerTls, ConfigInvalid } from '@hexlight/kit';
 
 export interface IngestConfig {
   /** `embedded` = aedes in this process; `external` = consume from an MQTT 5 broker's shared subscription. */
@@ -12,6 +12,8 @@ export interface IngestConfig {
     sessionExpirySeconds: number;
     /** How often a worker looks for unclaimed sessions and its fair share (ms). */
     sessionCheckMs: number;
+    /** `mqtts://` URLs: TLS options from BROKER_TLS_* (kit `loadBrokerTls`); verification always on. */
+    tls?: BrokerTlsOptions | undefined;
   };
   verifyWorkers: number;
   writer: { maxBatch: number; maxDelayMs: number; maxPending: number; concurrency: number };
@@ -58,9 +60,13 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
     try {
       url = new URL(brokerUrl);
     } catch {
-      throw ConfigInvalid(`INGEST_BROKER_URL=${brokerUrl} is not a URL (expected mqtt://host:port)`);
+      throw ConfigInvalid(`INGEST_BROKER_URL=${brokerUrl} is not a URL (expected mqtt://host:port)`, { setting: 'INGEST_BROKER_URL' });
     }
+    // The consumer speaks MQTT over TCP or TLS only (no WebSocket).
+    if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw ConfigInvalid(`INGEST_BROKER_URL must be mqtt://… or mqtts://… (got ${url.protocol}//)`, { setting: 'INGEST_BROKER_URL' });
   }
+  // Read (and the files checked) only when there is an external broker to use them on.
+  const brokerTls = brokerUrl ? brokerTlsOptions(brokerUrl, loadBrokerTls(env)) : undefined;
   return freezeDeep({
     mode: brokerUrl ? 'external' : 'embedded',
     mqtt: {
@@ -79,6 +85,7 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
       receiveMaximum: envInt(env, 'INGEST_RECEIVE_MAXIMUM', 200, { min: 1, max: 65535 }),
       clientIdPrefix: envString(env, 'INGEST_CLIENT_ID', `ingest-${hostname()}`),
       shareGroup: envString(env, 'INGEST_SHARE_GROUP', 'ingest'),
+      tls: brokerTls,
     },
     verifyWorkers: envInt(env, 'INGEST_VERIFY_WORKERS', availableParallelism(), { min: 0, max: 64, what: 'signature-check threads; 0 = inline' }),
     writer: {

@@ -45,6 +45,8 @@ export interface IngestStatus {
   brokerConnected: boolean;
   /** External broker: the group's sessions this worker holds (services/ingest README "Sessions"). */
   sessions: { held: number; total: number } | null;
+  /** External mode, not connected: why (the last socket error of a consumer that is not subscribed, e.g. a refused TLS handshake). */
+  brokerError?: string | undefined;
   received: number;
   stored: number;
   duplicates: number;
@@ -129,7 +131,8 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       const url = new URL(config.external.url);
       const p = pipeline;
       const base = {
-        host: url.hostname, port: Number(url.port || 1883), username: config.external.username, password: config.external.password,
+        host: url.hostname, port: Number(url.port || (config.external.tls ? 8883 : 1883)), username: config.external.username, password: config.external.password,
+        tls: config.external.tls,
         filter: `$share/${config.external.shareGroup}/hotspot/+/+`, receiveMaximum: config.external.receiveMaximum, keepaliveSeconds: 30,
         sessionExpirySeconds: config.external.sessionExpirySeconds,
       };
@@ -146,17 +149,20 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         const outcome = await p.ingest(parsed.address, parsed.leaf, payload, deps.clock.now());
         if (outcome.status === 'refused') publishRejection(topic, parsed.address, outcome.id, outcome.reason);
       };
+      deps.log.info({ url: `${url.protocol}//${url.host}`, tls: Boolean(config.external.tls), ca: config.external.tls ? (config.external.tls.ca ? 'BROKER_TLS_CA' : 'system') : undefined, clientCert: Boolean(config.external.tls?.cert) }, 'ingest.external.connecting');
       // The group's sessions, claimed through PostgreSQL by whichever workers are alive.
       sessions = new BrokerSessionPool(deps.db, {
         sessions: config.external.sessions, clientIdPrefix: `ingest-${config.external.shareGroup}`, lockPrefix: `ingest.sessions.${config.external.shareGroup}`,
         checkMs: config.external.sessionCheckMs, drainMs: 10_000,
       }, (clientId, hooks) => new SharedSubscriptionConsumer({ ...base, clientId }, handler, deps.log, hooks), deps.log);
       await sessions.start();
-      // Rejections go back through the broker on a plain connection of ours.
+      if (!sessions) return; // stopped while the broker was still refusing us
+      // Rejections go back through the broker on a connection of ours (TLS as the consumers).
       const { connectAsync } = await import('mqtt');
       const pub = await connectAsync(config.external.url, {
         clientId: `${config.external.clientIdPrefix}-pub`, protocolVersion: 5,
         ...(base.username ? { username: base.username } : {}), ...(base.password ? { password: base.password } : {}),
+        ...config.external.tls,
       });
       publisher = pub;
       deps.log.info({ url: `${url.protocol}//${url.host}`, sessions: sessions.status() }, 'ingest.external.started');
@@ -188,6 +194,7 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
         connections: broker ? broker.aedes.connectedClients : (sessions?.status().held ?? 0),
         brokerConnected: broker !== null || (sessions?.status().ready ?? false),
         sessions: sessions ? sessions.status() : null,
+        brokerError: sessions?.status().error,
         received: c?.received ?? 0,
         stored: c?.stored ?? 0,
         duplicates: c?.duplicates ?? 0,

@@ -11,20 +11,29 @@ export async function run(): Promise<number> {
   const store = await openStore(log);
   const config = loadIngestConfig(process.env, { dbKind: store.db.kind });
   const ingest = createIngest({ db: store.db, clock: serviceClock(), log }, config);
-  await ingest.start();
   const metrics = createMetrics();
   ingestMetrics(metrics, ingest);
   const readiness = createReadiness();
-  addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected });
+  addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected, why: () => ingest.status().brokerError });
+  // HTTP before the broker: an external broker that cannot be reached (a refused TLS handshake,
+  // say) leaves start() retrying, and /readyz must be there to answer not_ready and why.
   const http = await serveHttp([ingest.routes], log, { metrics, readiness });
-  const s = ingest.status();
-  // One machine-readable line first: tests and supervisors read the ports from it.
-  console.log(JSON.stringify({ event: 'ready', service: 'ingest', mode: s.mode, mqtt_port: s.mqttPort ?? null, http_port: http.port, store: store.description }));
-  await onShutdown(async () => {
+  const stopped = onShutdown(async () => {
     readiness.shutdown();
     await http.close();
     await ingest.stop();
     await store.db.close();
   }, log);
+  const started = await Promise.race([ingest.start().then(() => true), stopped.then(() => false)]).catch(async (err: unknown) => {
+    // A start that failed outright (a taken port, a refused CONNACK) exits: nothing may hold the process open.
+    await http.close();
+    await ingest.stop().catch(() => undefined);
+    throw err;
+  });
+  if (!started) return 0;
+  const s = ingest.status();
+  // One machine-readable line first: tests and supervisors read the ports from it.
+  console.log(JSON.stringify({ event: 'ready', service: 'ingest', mode: s.mode, mqtt_port: s.mqttPort ?? null, http_port: http.port, store: store.description }));
+  await stopped;
   return 0;
 }

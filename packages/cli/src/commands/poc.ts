@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { connectAsync } from 'mqtt';
-import { createLogger, createMetrics, createReadiness, envString } from '@hexlight/kit';
+import { connectAsync, type IClientOptions } from 'mqtt';
+import { brokerTlsOptions, ConfigInvalid, createLogger, createMetrics, createReadiness, envString, loadBrokerTls } from '@hexlight/kit';
 import { chainEntropySource, createPoc, DEFAULT_RULESET, exportReplayEvents, loadPocConfig, RULESET_NAMES, runReplay } from '@hexlight/poc';
 import { createInProcessChain, createRpcChain } from '@hexlight/chain';
 import { openStore, onShutdown } from '../runtime.ts';
@@ -76,7 +76,13 @@ async function serve(): Promise<number> {
   const rpc = envString(process.env, 'SOLANA_RPC_URL');
   const chain = rpc ? createRpcChain({ url: rpc, log }) : await createInProcessChain();
   const brokerUrl = envString(process.env, 'POC_BROKER_URL', 'mqtt://127.0.0.1:1883');
-  const mqtt = await connectAsync(brokerUrl, { clientId: `poc-${process.pid}`, protocolVersion: 5, reconnectPeriod: 1000 });
+  if (!/^mqtts?:\/\//.test(brokerUrl)) throw ConfigInvalid('POC_BROKER_URL must be mqtt://… or mqtts://…', { setting: 'POC_BROKER_URL' });
+  const mqtt = await connectAsync(brokerUrl, pocBrokerOptions(brokerUrl, process.env)).catch((err: NodeJS.ErrnoException) => {
+    // The entropy publisher needs the broker from its first tick: say why it is unreachable, then exit.
+    const where = new URL(brokerUrl);
+    log.error({ err: err.message, code: err.code, broker: `${where.protocol}//${where.host}` }, 'poc.mqtt.connect_failed');
+    throw err;
+  });
   const poc = createPoc({
     db: store.db, clock: serviceClock(), log, entropySource: chainEntropySource(chain),
     publish: async (topic, payload, opts) => { await mqtt.publishAsync(topic, payload, opts); },
@@ -97,6 +103,11 @@ async function serve(): Promise<number> {
     await store.db.close();
   }, log);
   return 0;
+}
+
+/** mqtt.js options of the entropy publisher; mqtts:// gets BROKER_TLS_* (kit `loadBrokerTls`). */
+export function pocBrokerOptions(brokerUrl: string, env: Record<string, string | undefined>): IClientOptions {
+  return { clientId: `poc-${process.pid}`, protocolVersion: 5, reconnectPeriod: 1000, ...brokerTlsOptions(brokerUrl, loadBrokerTls(env)) };
 }
 
 /** `hexlight poc export`: a stored period as `poc replay` input. */

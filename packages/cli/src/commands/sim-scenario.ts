@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { clockTimers, ConfigInvalid, createLogger, systemClock, type Clock, type Timers } from '@hexlight/kit';
+import { brokerTlsOptions, clockTimers, ConfigInvalid, createLogger, loadBrokerTls, systemClock, type Clock, type Timers } from '@hexlight/kit';
 import {
-  BEHAVIOUR_MODULES, loadScenario, realTimers, runScenario,
+  BEHAVIOUR_MODULES, loadScenario, mqttLinks, realTimers, runScenario,
   type BehaviourName, type Scenario, type ScenarioStats,
 } from '@hexlight/hotspot-sim';
 
@@ -79,6 +79,7 @@ export async function runScenarioCommand(argv: string[], ports: ScenarioCommandP
   const display = createDisplay(scenario, durationMs, speed);
   const run = runScenario(scenario, {
     apiUrl: String(values.api), mqttUrl: String(values.mqtt), clock, timers, log, truthPath: String(values.truth), durationMs, speed,
+    links: mqttLinks(String(values.mqtt), { tls: brokerTlsOptions(String(values.mqtt), loadBrokerTls(process.env)) }),
     provisionOrgs: !values['no-orgs'],
     ...((values['admin-token'] ?? process.env.ADMIN_TOKEN) ? { adminToken: String(values['admin-token'] ?? process.env.ADMIN_TOKEN) } : {}),
     onProgress: (s) => display.update(s), progressIntervalMs: 1_000,

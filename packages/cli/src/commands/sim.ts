@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { clockTimers, createLogger } from '@hexlight/kit';
-import { createFleet } from '@hexlight/hotspot-sim';
+import { brokerTlsOptions, clockTimers, createLogger, loadBrokerTls } from '@hexlight/kit';
+import { createFleet, mqttLinks } from '@hexlight/hotspot-sim';
 import { onShutdown } from '../runtime.ts';
 import { simClock, speedSetting } from '../network-clock.ts';
 
@@ -36,7 +36,7 @@ export async function run(argv: string[]): Promise<number> {
   const fleet = createFleet({
     apiUrl: values.api!, mqttUrl: values.mqtt!, city: values.city!, hotspots: Number(values.hotspots),
     beaconIntervalMs: beaconS * 1000, seed: Number(values.seed), clock, log,
-  }, { timers: clockTimers(clock) });
+  }, { timers: clockTimers(clock), links: mqttLinks(values.mqtt!, { tls: brokerTlsOptions(values.mqtt!, loadBrokerTls(process.env)) }) });
   if (clock.speed > 1) console.log(`following the network's clock: ${clock.speed}× real time, simulated now ${new Date(clock.now()).toISOString()}`);
   await fleet.start();
   const ticker = setInterval(() => {

@@ -1,4 +1,5 @@
 import net from 'node:net';
+import tls from 'node:tls';
 import mqttPacket, { type IPublishPacket, type Packet } from 'mqtt-packet';
 import type { Logger } from '@hexlight/kit';
 
@@ -15,6 +16,8 @@ export interface SharedConsumerConfig {
   keepaliveSeconds: number;
   /** How long the broker keeps the session (its subscription and queued messages) while nobody holds it. */
   sessionExpirySeconds: number;
+  /** Set for `mqtts://`: the connection is TLS with these options (CA, client certificate, servername). */
+  tls?: tls.ConnectionOptions | undefined;
 }
 
 export interface ConsumerHooks {
@@ -49,6 +52,8 @@ export class SharedSubscriptionConsumer {
   inflight = 0;
   /** Subscribed on the current connection (readiness: /readyz). */
   subscribed = false;
+  /** The last socket error (e.g. a refused TLS handshake), for /readyz while not subscribed. */
+  lastError: string | undefined;
 
   constructor(
     private readonly config: SharedConsumerConfig,
@@ -69,14 +74,17 @@ export class SharedSubscriptionConsumer {
   }
 
   private connect(): void {
-    const socket = net.connect(this.config.port, this.config.host);
+    const socket: net.Socket = this.config.tls
+      ? tls.connect({ ...this.config.tls, host: this.config.host, port: this.config.port })
+      : net.connect(this.config.port, this.config.host);
     this.socket = socket;
     const parser = mqttPacket.parser({ protocolVersion: 5 });
     const send = (packet: Record<string, unknown>) => {
       if (!socket.destroyed) socket.write(mqttPacket.generate(packet as unknown as Packet, { protocolVersion: 5 }));
     };
 
-    socket.on('connect', () => {
+    // Over TLS, 'connect' is only TCP: CONNECT (with its password) waits for the verified handshake.
+    socket.on(this.config.tls ? 'secureConnect' : 'connect', () => {
       send({
         cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: false, clientId: this.config.clientId,
         keepalive: this.config.keepaliveSeconds, username: this.config.username,
@@ -121,7 +129,11 @@ export class SharedSubscriptionConsumer {
       socket.destroy();
     });
     socket.on('data', (buf) => parser.parse(buf));
-    socket.on('error', (err) => this.log.warn({ err: err.message }, 'ingest.external.socket-error'));
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      // A refused TLS handshake (unknown CA, wrong name) lands here too: keep it for /readyz.
+      this.lastError = err.code ? `${err.code}: ${err.message}` : err.message;
+      this.log.warn({ err: err.message, code: err.code, host: this.config.host, port: this.config.port, tls: Boolean(this.config.tls) }, 'ingest.external.socket-error');
+    });
     socket.on('close', () => {
       this.subscribed = false;
       if (this.pingTimer) clearInterval(this.pingTimer);

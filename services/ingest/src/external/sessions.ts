@@ -20,6 +20,8 @@ export interface SessionPoolStatus {
   total: number;
   /** Every held session is subscribed and the claims' connection is alive. */
   ready: boolean;
+  /** Why a held session is not subscribed (its last socket error, e.g. a refused TLS handshake). */
+  error?: string | undefined;
 }
 
 /**
@@ -53,17 +55,27 @@ export class BrokerSessionPool {
     private readonly log: Logger,
   ) {}
 
-  /** Claims this worker's share and resolves when those sessions are subscribed. */
+  /**
+   * Claims this worker's share and resolves when those sessions are subscribed (or when `stop`
+   * is called first: a broker that refuses us keeps the claims retrying, not the caller waiting).
+   */
   async start(): Promise<void> {
-    await this.check(true);
-    this.timer = setInterval(() => void this.check(false), this.config.checkMs);
+    const subscribed: Promise<void>[] = [];
+    await this.check(subscribed);
+    this.timer = setInterval(() => void this.check(), this.config.checkMs);
     this.timer.unref();
+    await Promise.race([Promise.all(subscribed), this.stopping]);
   }
 
+  private signalStop!: () => void;
+  private readonly stopping = new Promise<void>((r) => {
+    this.signalStop = r;
+  });
+
   /** One check at a time; the interval skips a tick while one runs. */
-  private check(waitSubscribed: boolean): Promise<void> {
+  private check(subscribed?: Promise<void>[]): Promise<void> {
     if (this.checking) return this.checking;
-    this.checking = this.rebalance(waitSubscribed)
+    this.checking = this.rebalance(subscribed)
       .catch((err: Error) => this.log.warn({ err: err.message }, 'ingest.sessions.check-failed'))
       .finally(() => {
         this.checking = null;
@@ -71,7 +83,7 @@ export class BrokerSessionPool {
     return this.checking;
   }
 
-  private async rebalance(waitSubscribed: boolean): Promise<void> {
+  private async rebalance(subscribed?: Promise<void>[]): Promise<void> {
     if (this.stopped) return;
     if (this.locks && !(await this.locks.alive())) {
       // The claims died with their connection (database restart, network): someone else may own
@@ -108,7 +120,6 @@ export class BrokerSessionPool {
     }
     if (surplus.length > 0) return;
     // Then claim up to the target, starting at a random session so workers do not all race for 0.
-    const started: Promise<void>[] = [];
     const offset = Math.floor(Math.random() * this.config.sessions);
     for (let k = 0; k < this.config.sessions && this.held.size < target && !this.stopped; k++) {
       const i = (offset + k) % this.config.sessions;
@@ -123,11 +134,10 @@ export class BrokerSessionPool {
       });
       this.held.set(i, consumer);
       this.log.info({ session: i, target, workers }, 'ingest.sessions.claimed');
-      const subscribed = consumer.start();
-      subscribed.catch((err: Error) => this.log.warn({ session: i, err: err.message }, 'ingest.sessions.connect-failed'));
-      started.push(subscribed);
+      const ready = consumer.start();
+      ready.catch((err: Error) => this.log.warn({ session: i, err: err.message }, 'ingest.sessions.connect-failed'));
+      subscribed?.push(ready);
     }
-    if (waitSubscribed) await Promise.all(started);
   }
 
   private allLockNames(): string[] {
@@ -154,6 +164,7 @@ export class BrokerSessionPool {
   /** Hands every held session back (drained, kept on the broker) and drops the claims. */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.signalStop();
     if (this.timer) clearInterval(this.timer);
     await this.checking;
     await this.releaseAll();
@@ -163,7 +174,10 @@ export class BrokerSessionPool {
 
   status(): SessionPoolStatus {
     const consumers = [...this.held.values()];
-    return { held: consumers.length, total: this.config.sessions, ready: this.lockAlive && consumers.every((c) => c.subscribed) };
+    return {
+      held: consumers.length, total: this.config.sessions, ready: this.lockAlive && consumers.every((c) => c.subscribed),
+      error: consumers.find((c) => !c.subscribed && c.lastError)?.lastError,
+    };
   }
 
   /** Reports the pool's consumers hold unacknowledged right now. */
