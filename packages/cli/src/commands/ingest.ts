@@ -11,12 +11,19 @@ export async function run(): Promise<number> {
   const store = await openStore(log);
   const config = loadIngestConfig(process.env, { dbKind: store.db.kind });
   const ingest = createIngest({ db: store.db, clock: serviceClock(), log }, config);
-  await ingest.start();
   const metrics = createMetrics();
   ingestMetrics(metrics, ingest);
   const readiness = createReadiness();
   addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected });
+  // HTTP first: on an external broker that authenticates through our hook (EMQX), our own
+  // consumers' CONNECT is checked by POST /v1/broker/authenticate, which must already answer.
   const http = await serveHttp([ingest.routes], log, { metrics, readiness });
+  try {
+    await ingest.start();
+  } catch (err) {
+    await http.close();
+    throw err;
+  }
   const s = ingest.status();
   // One machine-readable line first: tests and supervisors read the ports from it.
   console.log(JSON.stringify({ event: 'ready', service: 'ingest', mode: s.mode, mqtt_port: s.mqttPort ?? null, http_port: http.port, store: store.description }));
