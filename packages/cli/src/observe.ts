@@ -1,5 +1,5 @@
 import { flagCheck, sqlCheck, type Metrics, type MetricSample, type Readiness } from '@hexlight/kit';
-import { NOT_BOUGHT_REASONS, REFUSAL_REASONS, type Ingest } from '@hexlight/ingest';
+import { ACCESS_DENY_REASONS, HOOK_ACTIONS, NOT_BOUGHT_REASONS, REFUSAL_REASONS, type Ingest } from '@hexlight/ingest';
 import type { Poc } from '@hexlight/poc';
 import type { Rewards } from '@hexlight/rewards';
 import type { Maps } from '@hexlight/maps';
@@ -33,6 +33,11 @@ export function ingestMetrics(m: Metrics, ingest: Pick<Ingest, 'status'>): void 
   m.counter('hexlight_ingest_packets_not_bought_total', 'Device frame copies stored but not bought, by reason', () => byLabel('reason', s().packets.notBought, NOT_BOUGHT_REASONS), ['reason']);
   m.counter('hexlight_ingest_orgs_disabled_total', 'Organisations this ingest disabled for want of DC', () => s().packets.orgsDisabled);
   m.gauge('hexlight_ingest_devaddr_ranges', 'DevAddr ranges in the routing table', () => s().packets.ranges);
+  m.counter('hexlight_ingest_broker_hook_total', 'External broker HTTP auth hook decisions, by action (authenticate, publish, subscribe) and result (allow, deny)', () => {
+    const d = s().brokerHook.decisions;
+    return HOOK_ACTIONS.flatMap((action) => (['allow', 'deny'] as const).map((result) => [{ action, result }, d[action][result]] as const));
+  }, ['action', 'result']);
+  m.counter('hexlight_ingest_broker_hook_denied_total', 'External broker HTTP auth hook denials, by reason', () => byLabel('reason', s().brokerHook.denied, ACCESS_DENY_REASONS), ['reason']);
 }
 
 export function pocMetrics(m: Metrics, poc: Pick<Poc, 'stats'>): void {

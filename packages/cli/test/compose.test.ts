@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { HOOK_PATHS } from '@hexlight/ingest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const read = (p: string) => readFileSync(resolve(ROOT, p), 'utf8');
@@ -21,6 +22,8 @@ interface ComposeService {
   secrets?: string[];
   profiles?: string[];
   restart?: string;
+  entrypoint?: string[];
+  networks?: Record<string, { aliases?: string[] } | null> | string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -57,7 +60,7 @@ const runsHexlight = (cmd: readonly string[], commands: Set<string>) =>
 describe('docker-compose.yml (static)', () => {
   it('has the topology of issue 8', () => {
     const names = Object.keys(compose.services);
-    expect(names).toEqual(expect.arrayContaining(['timescaledb', 'mosquitto', 'ingest-1', 'ingest-2', 'poc', 'rewards', 'maps', 'proxy', 'sim']));
+    expect(names).toEqual(expect.arrayContaining(['timescaledb', 'emqx', 'ingest-1', 'ingest-2', 'poc', 'rewards', 'maps', 'proxy', 'sim']));
     expect(compose.services.timescaledb!.image).toBe('timescale/timescaledb:latest-pg16');
     expect(compose.services.sim!.profiles).toEqual(['sim']);
   });
@@ -111,7 +114,7 @@ describe('docker-compose.yml (static)', () => {
 
   it('the two ingest workers share one subscription group on the external broker, with their own session ids', () => {
     const [a, b] = [compose.services['ingest-1']!.environment!, compose.services['ingest-2']!.environment!];
-    expect(a.INGEST_BROKER_URL).toMatch(/^mqtt:\/\/mosquitto:1883$/);
+    expect(a.INGEST_BROKER_URL).toBe('mqtt://emqx:1884'); // EMQX's internal listener (deploy/emqx/emqx.conf)
     expect(b.INGEST_BROKER_URL).toBe(a.INGEST_BROKER_URL);
     expect(a.INGEST_SHARE_GROUP).toBe('ingest');
     expect(b.INGEST_SHARE_GROUP).toBe(a.INGEST_SHARE_GROUP);
@@ -140,5 +143,115 @@ describe('docker-compose.yml (static)', () => {
     const conf = proxy.volumes!.find((v) => v.includes('nginx'))!.split(':')[0]!;
     expect(read(conf)).toMatch(/proxy_pass \$maps;/);
     expect(read(conf)).toContain('http://maps:8080');
+  });
+
+  it('the proxy refuses the admin API, the broker hooks, metrics and readiness, and serves TLS from deploy/secrets', () => {
+    const proxy = compose.services.proxy!;
+    const conf = read(proxy.volumes!.find((v) => v.includes('nginx'))!.split(':')[0]!);
+    for (const refused of ['location ^~ /v1/admin { return 404; }', 'location ^~ /v1/broker { return 404; }', 'location = /metrics { return 404; }', 'location = /readyz { return 404; }']) {
+      expect(conf).toContain(refused);
+    }
+    expect(conf).toMatch(/^\s*listen 443 ssl;$/m);
+    expect(proxy.ports).toContain('443:443');
+    for (const [directive, secret] of [['ssl_certificate', 'https_cert'], ['ssl_certificate_key', 'https_key']] as const) {
+      expect(conf).toMatch(new RegExp(`^\\s*${directive} /run/secrets/${secret};$`, 'm'));
+      expect(proxy.secrets).toContain(secret);
+      expect(compose.secrets![secret]!.file).toMatch(/^deploy\/secrets\//);
+    }
+  });
+});
+
+describe('EMQX and the ingest auth hooks (static)', () => {
+  const emqx = compose.services.emqx!;
+  const confMount = emqx.volumes!.find((v) => v.endsWith(':/opt/emqx/etc/emqx.conf:ro'))!;
+  const emqxConf = read(confMount.split(':')[0]!);
+  const entrypoint = read('deploy/emqx/entrypoint.sh');
+  const ingestWorkers = ['ingest-1', 'ingest-2'].map((n) => compose.services[n]!);
+  /** `url = "…"` of the block that follows `marker` (the authentication chain, the authorization sources). */
+  const hookUrl = (marker: string) => {
+    const m = new RegExp(`${marker}[\\s\\S]*?url = "([^"]+)"`).exec(emqxConf);
+    expect(m, marker).not.toBeNull();
+    return new URL(m![1]!);
+  };
+
+  it('runs an exact EMQX 5.8 tag with a data volume, a real health check, and the dashboard on loopback only', () => {
+    expect(emqx.image).toMatch(/^emqx\/emqx:5\.8\.\d+$/);
+    expect(emqx.volumes).toContain('emqx-data:/opt/emqx/data');
+    expect(compose.volumes).toHaveProperty(['emqx-data']);
+    expect(emqx.healthcheck!.test.join(' ')).toContain('emqx ctl status');
+    expect(emqx.ports).toEqual(expect.arrayContaining(['1883:1883', '8883:8883']));
+    for (const p of emqx.ports!) if (p.endsWith(':18083')) expect(p).toBe('127.0.0.1:18083:18083');
+    expect(emqxConf).toMatch(/dashboard \{\s*listeners\.http\.bind = 18083/);
+  });
+
+  it('authenticates and authorizes through routes the ingest serves, on a name both workers answer to', () => {
+    const authn = hookUrl('authentication = \\[');
+    const authz = hookUrl('sources = \\[');
+    expect(authn.pathname).toBe(HOOK_PATHS.authenticate);
+    expect(authz.pathname).toBe(HOOK_PATHS.authorize);
+    for (const url of [authn, authz]) {
+      expect(url.protocol).toBe('http:');
+      for (const w of ingestWorkers) {
+        const networks = w.networks as Record<string, { aliases?: string[] }>;
+        expect(networks.default?.aliases).toContain(url.hostname);
+        expect(w.environment!.HTTP_PORT).toBe(url.port);
+      }
+    }
+    // The alias is the workers' alone: no other service (or service name) answers to it.
+    for (const [name, s] of services) {
+      if (ingestWorkers.includes(s)) continue;
+      expect(name).not.toBe(authn.hostname);
+      const aliases = Array.isArray(s.networks) ? [] : Object.values(s.networks ?? {}).flatMap((n) => n?.aliases ?? []);
+      expect(aliases, name).not.toContain(authn.hostname);
+    }
+    expect(emqxConf).toMatch(/mechanism = password_based\s+backend = http/);
+    expect(emqxConf).toMatch(/no_match = deny/);
+    expect(emqxConf).toMatch(/type = http/);
+    // The request bodies are exactly what the hook's schemas accept.
+    expect(emqxConf).toMatch(/body \{\s*clientid = "\$\{clientid\}"\s*username = "\$\{username\}"\s*password = "\$\{password\}"\s*peerhost = "\$\{peerhost\}"\s*\}/);
+    expect(emqxConf).toMatch(/body \{\s*clientid = "\$\{clientid\}"\s*username = "\$\{username\}"\s*topic = "\$\{topic\}"\s*action = "\$\{action\}"\s*\}/);
+  });
+
+  it('keeps the hook token out of the compose file and the HOCON: a docker secret the entrypoint turns into the headers', () => {
+    expect(emqxConf.toLowerCase()).not.toMatch(/authorization\s*=/);
+    expect(emqxConf).not.toMatch(/Bearer/);
+    for (const [k, v] of Object.entries(emqx.environment ?? {})) {
+      expect(/TOKEN|PASSWORD|COOKIE|SECRET|AUTHORIZATION/.test(k), k).toBe(false);
+      expect(String(v)).not.toMatch(/Bearer/);
+    }
+    expect(emqx.entrypoint).toEqual(['/bin/sh', '/opt/hexlight/entrypoint.sh']);
+    expect(emqx.volumes).toContain('./deploy/emqx/entrypoint.sh:/opt/hexlight/entrypoint.sh:ro');
+    expect(emqx.secrets).toContain('broker_hook_token');
+    expect(compose.secrets!.broker_hook_token!.file).toBe('deploy/secrets/broker_hook_token');
+    expect(entrypoint).toContain('token=$(cat /run/secrets/broker_hook_token)');
+    expect(entrypoint).toContain('export EMQX_AUTHENTICATION__1__HEADERS__AUTHORIZATION="\\"Bearer ${token}\\""');
+    expect(entrypoint).toContain('export EMQX_AUTHORIZATION__SOURCES__1__HEADERS__AUTHORIZATION="\\"Bearer ${token}\\""');
+    // The ingest side reads the same token as INGEST_BROKER_HOOK_TOKEN from deploy/hexlight.env.
+    expect(read('deploy/hexlight.env.example')).toMatch(/^INGEST_BROKER_HOOK_TOKEN=/m);
+  });
+
+  it('serves MQTT over TLS on 8883 with certificate files from deploy/secrets', () => {
+    const ssl = /ssl\.default \{\s*bind = "0\.0\.0\.0:8883"[\s\S]*?certfile = "([^"]+)"\s*keyfile = "([^"]+)"/.exec(emqxConf);
+    expect(ssl).not.toBeNull();
+    for (const path of [ssl![1]!, ssl![2]!]) {
+      const secret = /^\/run\/secrets\/(\w+)$/.exec(path)?.[1];
+      expect(secret, path).toBeDefined();
+      expect(emqx.secrets).toContain(secret);
+      expect(compose.secrets![secret!]!.file).toMatch(/^deploy\/secrets\//);
+    }
+  });
+
+  it('points every broker client at EMQX: workers and services on the internal listener, hotspots on the public one', () => {
+    expect(emqxConf).toMatch(/tcp\.internal \{\s*bind = "0\.0\.0\.0:1884"\s*zone = internal/);
+    expect(emqx.ports!.some((p) => p.endsWith(':1884'))).toBe(false);
+    const example = read('deploy/hexlight.env.example');
+    expect(example).toMatch(/^POC_BROKER_URL=mqtt:\/\/poc:[^@]+@emqx:1884$/m);
+    expect(example).toMatch(/^MAPS_BROKER_URL=mqtt:\/\/maps:[^@]+@emqx:1884$/m);
+    expect(compose.services.sim!.command).toEqual(expect.arrayContaining(['--mqtt', 'mqtt://emqx:1883']));
+    expect(read('docker-compose.yml')).not.toMatch(/mosquitto/);
+    for (const [name, s] of apps) {
+      const deps = Array.isArray(s.depends_on) ? s.depends_on : Object.keys(s.depends_on ?? {});
+      if (s.restart !== 'no') expect(deps, name).toContain('emqx'); // one-shot jobs (migrate; sim waits for ingest-1)
+    }
   });
 });

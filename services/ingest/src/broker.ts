@@ -2,11 +2,11 @@ import net from 'node:net';
 import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { Aedes, type Client, type PublishPacket, type Subscription } from 'aedes';
-import { addressToKeyBinary, reportId, checkConnectPassword, CONNECT_MAX_SKEW_SECONDS, hotspotTopic, mayPublish, maySubscribe, parseHotspotTopic } from '@hexlight/protocol';
-import { listenWithFallback, skewWindowS, type Clock, type Logger } from '@hexlight/kit';
+import { reportId, hotspotTopic, parseHotspotTopic } from '@hexlight/protocol';
+import { listenWithFallback, type Clock, type Logger } from '@hexlight/kit';
+import type { BrokerAccess, Principal } from './access.ts';
 import type { ReportPipeline } from './pipeline.ts';
 import { rejectionMessage } from './pipeline.ts';
-import type { HotspotDirectory } from './registry/directory.ts';
 import type { RegistryStore } from './registry/store.ts';
 import type { RefusalReason } from './records.ts';
 
@@ -16,8 +16,6 @@ export interface BrokerConfig {
   /** Take a free port when `port` is taken instead of failing. */
   portFallback: boolean;
   tls?: { port: number; certFile: string; keyFile: string } | undefined;
-  /** Operator services (sim load mode, tools) that connect with a username/password. */
-  serviceUsers: Record<string, string>;
 }
 
 export interface EmbeddedBroker {
@@ -29,19 +27,8 @@ export interface EmbeddedBroker {
   close(): Promise<void>;
 }
 
-interface HotspotIdentity {
-  role: 'hotspot';
-  address: string;
-  keyBinary: Uint8Array;
-}
-interface ServiceIdentity {
-  role: 'service';
-  user: string;
-}
-type Identity = HotspotIdentity | ServiceIdentity;
-
 const IDENTITY = Symbol('hexlight.identity');
-type TaggedClient = Client & { [IDENTITY]?: Identity };
+type TaggedClient = Client & { [IDENTITY]?: Principal };
 
 function connectError(message: string, returnCode: number): Error & { returnCode: number } {
   return Object.assign(new Error(message), { returnCode });
@@ -52,8 +39,9 @@ const REFUSED_TOPIC = '$hexlight/refused';
 
 export interface BrokerDeps {
   pipeline: ReportPipeline;
-  directory: HotspotDirectory;
   registry: RegistryStore;
+  /** Connect auth and the ACL (shared with the HTTP hooks of an external broker). */
+  access: BrokerAccess;
   clock: Clock;
   log: Logger;
 }
@@ -64,8 +52,7 @@ export interface BrokerDeps {
  * fires only once the report is committed (or refused).
  */
 export async function startEmbeddedBroker(deps: BrokerDeps, config: BrokerConfig): Promise<EmbeddedBroker> {
-  const { pipeline, directory, registry, clock, log } = deps;
-  const skewWindow = skewWindowS(clock, CONNECT_MAX_SKEW_SECONDS);
+  const { pipeline, registry, access, clock, log } = deps;
 
   const aedes = new Aedes({
     maxClientsIdLength: 64,
@@ -74,40 +61,21 @@ export async function startEmbeddedBroker(deps: BrokerDeps, config: BrokerConfig
     heartbeatInterval: 60_000,
 
     authenticate(client, username, password, done) {
-      const c = client as TaggedClient;
-      const pass = password ? Buffer.from(password).toString('utf8') : '';
-      if (username && Object.hasOwn(config.serviceUsers, username)) {
-        if (config.serviceUsers[username] === pass) {
-          c[IDENTITY] = { role: 'service', user: username };
-          return done(null, true);
-        }
-        return done(connectError('bad username or password', 4), false);
-      }
-      if (!username || username !== client.id) return done(connectError('bad username or password', 4), false);
-      let keyBinary: Uint8Array;
-      try {
-        keyBinary = addressToKeyBinary(username);
-      } catch {
-        return done(connectError('bad username or password', 4), false);
-      }
-      const check = checkConnectPassword(username, keyBinary, pass, Math.floor(clock.now() / 1000), skewWindow);
-      if (!check.ok) {
-        log.debug({ address: username, reason: check.reason }, 'ingest.connect.refused');
-        return done(connectError('bad username or password', 4), false);
-      }
-      directory.keyOf(username).then((known) => {
-        if (!known) {
-          log.debug({ address: username, reason: 'unknown_hotspot' }, 'ingest.connect.refused');
+      access.authenticate(client.id, username, password).then((decision) => {
+        if (!decision.ok) {
+          if (decision.reason === 'bad_token' || decision.reason === 'unknown_hotspot') {
+            log.debug({ address: username, reason: decision.detail ?? decision.reason }, 'ingest.connect.refused');
+          }
           return done(connectError('bad username or password', 4), false);
         }
-        c[IDENTITY] = { role: 'hotspot', address: username, keyBinary };
+        (client as TaggedClient)[IDENTITY] = decision.principal;
         done(null, true);
       }, (err: Error) => done(err as Parameters<typeof done>[0], false));
     },
 
     authorizeSubscribe(client, sub, done) {
       const id = (client as TaggedClient)[IDENTITY];
-      if (id?.role === 'service' || (id?.role === 'hotspot' && maySubscribe(id.address, sub.topic))) return done(null, sub);
+      if (id && access.maySubscribe(id, sub.topic)) return done(null, sub);
       log.info({ client: client?.id, topic: sub.topic }, 'ingest.subscribe.refused');
       done(new Error('not authorized'), null as unknown as Subscription);
     },
@@ -120,7 +88,7 @@ export async function startEmbeddedBroker(deps: BrokerDeps, config: BrokerConfig
       if (!client) return done(parsed?.leaf === 'state' ? null : new Error('not authorized'));
       if (!id) return done(new Error('not authorized'));
       const address = id.role === 'hotspot' ? id.address : parsed?.address;
-      if (!address || (id.role === 'hotspot' && !mayPublish(id.address, packet.topic))) {
+      if (!address || !access.mayPublish(id, packet.topic)) {
         log.info({ client: client.id, topic: packet.topic }, 'ingest.publish.refused');
         return done(new Error('not authorized')); // closes the connection (MQTT 3.1.1 has no negative PUBACK)
       }

@@ -18,6 +18,8 @@ export interface IngestConfig {
   verifyWorkers: number;
   writer: { maxBatch: number; maxDelayMs: number; maxPending: number; concurrency: number };
   serviceUsers: Record<string, string>;
+  /** Bearer token an external broker's HTTP auth hooks must send; undefined = the hook routes are off. */
+  brokerHookToken: string | undefined;
   /** How long report ids are kept for dedup (the raw tables' retention). */
   dedupRetentionDays: number;
   packets: {
@@ -95,6 +97,7 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
       concurrency: envInt(env, 'INGEST_WRITE_CONCURRENCY', overrides.dbKind === 'pg' ? 2 : 1, { min: 1, max: 16 }),
     },
     serviceUsers,
+    brokerHookToken: envString(env, 'INGEST_BROKER_HOOK_TOKEN') || undefined,
     dedupRetentionDays: envInt(env, 'INGEST_DEDUP_RETENTION_DAYS', 90, { min: 1 }),
     packets: {
       dedupWindowMs: envInt(env, 'INGEST_PACKET_DEDUP_WINDOW_MS', DEFAULT_PACKET_DEDUP_WINDOW_MS, { min: 1, max: 86_400_000, what: 'ms a group of copies of one frame stays open' }),

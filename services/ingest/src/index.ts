@@ -4,6 +4,8 @@ import { hotspotTopic, parseHotspotTopic } from '@hexlight/protocol';
 import type { Db } from '@hexlight/store';
 import { clockTimers, type Clock, type Logger, type Service } from '@hexlight/kit';
 import { startEmbeddedBroker, type EmbeddedBroker } from './broker.ts';
+import { createBrokerAccess } from './access.ts';
+import { brokerHookRoutes, newBrokerHookCounters, type BrokerHookCounters } from './broker-hook.ts';
 import { SharedSubscriptionConsumer } from './external/consumer.ts';
 import { BrokerSessionPool } from './external/sessions.ts';
 import { ReportPipeline, rejectionMessage } from './pipeline.ts';
@@ -28,6 +30,8 @@ export { assertMessage, onboardMessage, type AssertionFields } from './registry/
 export { RegistryStore } from './registry/store.ts';
 export type { IngestOutcome, RefusalReason } from './records.ts';
 export { REFUSAL_REASONS } from './records.ts';
+export { ACCESS_DENY_REASONS, type AccessDenyReason } from './access.ts';
+export { HOOK_ACTIONS, HOOK_PATHS, type BrokerHookCounters, type HookAction } from './broker-hook.ts';
 
 export interface IngestDeps {
   db: Db;
@@ -64,10 +68,12 @@ export interface IngestStatus {
     lastBatchMs: number;
     ranges: number;
   };
+  /** Decisions of the external broker's HTTP auth hooks (POST /v1/broker/authenticate, /authorize). */
+  brokerHook: BrokerHookCounters;
 }
 
 export interface Ingest extends Service {
-  /** The registry API (fastify plugin); `hexlight up` mounts it on the shared HTTP server. */
+  /** The registry API and the broker hooks (fastify plugin); `hexlight up` mounts it on the shared HTTP server. */
   readonly routes: FastifyPluginAsync;
   readonly registry: RegistryStore;
   status(): IngestStatus;
@@ -93,7 +99,15 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
   // Retention is network time: an accelerated clock prunes hourly in its hours, not real ones.
   const timers = clockTimers(deps.clock);
 
-  const routes = registryRoutes({ store: registry, directory, clock: deps.clock });
+  const access = createBrokerAccess({ directory, clock: deps.clock }, config.serviceUsers);
+  const hookCounters = newBrokerHookCounters();
+  const registryPlugin = registryRoutes({ store: registry, directory, clock: deps.clock });
+  const hookPlugin = brokerHookRoutes({ access, token: config.brokerHookToken, counters: hookCounters, log: deps.log });
+  // Each its own encapsulated plugin: the hook's bearer check guards its routes only.
+  const routes: FastifyPluginAsync = async (app) => {
+    await app.register(registryPlugin);
+    await app.register(hookPlugin);
+  };
 
   return {
     name: 'ingest',
@@ -121,8 +135,8 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
       groupsTimer = timers.setInterval(pruneGroups, 300_000);
       groupsTimer.unref();
       if (config.mode === 'embedded') {
-        broker = await startEmbeddedBroker({ pipeline, directory, registry, clock: deps.clock, log: deps.log }, {
-          host: config.mqtt.host, port: config.mqtt.port, portFallback: config.mqtt.portFallback, tls: config.mqtt.tls, serviceUsers: config.serviceUsers,
+        broker = await startEmbeddedBroker({ pipeline, registry, access, clock: deps.clock, log: deps.log }, {
+          host: config.mqtt.host, port: config.mqtt.port, portFallback: config.mqtt.portFallback, tls: config.mqtt.tls,
         });
         if (broker.portFellBack) deps.log.warn({ wanted: config.mqtt.port, port: broker.port }, 'ingest.mqtt.port-taken');
         deps.log.info({ port: broker.port, tlsPort: broker.tlsPort }, 'ingest.mqtt.listening');
@@ -207,6 +221,14 @@ export function createIngest(deps: IngestDeps, config: Readonly<IngestConfig>): 
           pending: packetWriter?.stats.pending ?? 0,
           lastBatchMs: packetWriter?.stats.lastBatchMs ?? 0,
           ranges: devAddrRoutes?.stats.ranges ?? 0,
+        },
+        brokerHook: {
+          decisions: {
+            authenticate: { ...hookCounters.decisions.authenticate },
+            publish: { ...hookCounters.decisions.publish },
+            subscribe: { ...hookCounters.decisions.subscribe },
+          },
+          denied: { ...hookCounters.denied },
         },
       };
     },

@@ -16,7 +16,9 @@ export async function run(): Promise<number> {
   const readiness = createReadiness();
   addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected, why: () => ingest.status().brokerError });
   // HTTP before the broker: an external broker that cannot be reached (a refused TLS handshake,
-  // say) leaves start() retrying, and /readyz must be there to answer not_ready and why.
+  // say) leaves start() retrying, and /readyz must be there to answer not_ready and why; and on
+  // a broker that authenticates through our hook (EMQX), our own consumers' CONNECT is checked by
+  // POST /v1/broker/authenticate, which must already answer.
   const http = await serveHttp([ingest.routes], log, { metrics, readiness });
   const stopped = onShutdown(async () => {
     readiness.shutdown();
