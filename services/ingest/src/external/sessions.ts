@@ -47,6 +47,11 @@ export class BrokerSessionPool {
   private checking: Promise<void> | null = null;
   private stopped = false;
   private lockAlive = false;
+  private signalStop!: () => void;
+  /** Resolves on stop(): start() stops waiting for sessions a refusing broker never subscribes. */
+  private readonly stopping = new Promise<void>((r) => {
+    this.signalStop = r;
+  });
 
   constructor(
     private readonly db: Db,
@@ -66,11 +71,6 @@ export class BrokerSessionPool {
     this.timer.unref();
     await Promise.race([Promise.all(subscribed), this.stopping]);
   }
-
-  private signalStop!: () => void;
-  private readonly stopping = new Promise<void>((r) => {
-    this.signalStop = r;
-  });
 
   /** One check at a time; the interval skips a tick while one runs. */
   private check(subscribed?: Promise<void>[]): Promise<void> {
