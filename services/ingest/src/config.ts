@@ -51,7 +51,8 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
     try {
       url = new URL(brokerUrl);
     } catch {
-      throw ConfigInvalid(`INGEST_BROKER_URL=${brokerUrl} is not a URL (expected mqtt://host:port)`);
+      // Not the value: the URL may carry the broker password.
+      throw ConfigInvalid('INGEST_BROKER_URL is not a URL (expected mqtt://user:pass@host:port)', { setting: 'INGEST_BROKER_URL' });
     }
   }
   return freezeDeep({

@@ -31,7 +31,7 @@ describe('live verifier end to end', () => {
     ingest = createIngest({ db, clock, log: silentLogger() }, loadIngestConfig({ INGEST_MQTT_PORT: '0', INGEST_MQTT_HOST: '127.0.0.1', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '1' }, { dbKind: db.kind }));
     await ingest.start();
     poc = createPoc({ db, clock, log: silentLogger(), entropySource: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o) },
-      loadPocConfig({ ENTROPY_INTERVAL_S: '3600', POC_VERIFY_INTERVAL_S: '3600', ADMIN_TOKEN: 'admin-secret' }));
+      loadPocConfig({ ENTROPY_INTERVAL_S: '3600', POC_VERIFY_INTERVAL_S: '3600', ADMIN_TOKEN: 'admin-secret-0123456789abcdef' }));
     await poc.start();
     app = await buildHttpApp({ title: 'test', logger: false, plugins: [ingest.routes, poc.routes] });
     await app.ready();
@@ -161,8 +161,8 @@ describe('live verifier end to end', () => {
     const target = hotspots[2]!.key.address;
     expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', payload: { address: target, tag: 'v1' } })).statusCode).toBe(401);
     expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', headers: { authorization: 'Bearer wrong-secret!' }, payload: { address: target, tag: 'v1' } })).json().code).toBe('ADMIN_UNAUTHORIZED');
-    expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret' }, payload: { address: target, tag: 'v1' } })).statusCode).toBe(204);
-    const list = (await app.inject({ method: 'GET', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret' } })).json();
+    expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret-0123456789abcdef' }, payload: { address: target, tag: 'v1' } })).statusCode).toBe(204);
+    const list = (await app.inject({ method: 'GET', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret-0123456789abcdef' } })).json();
     expect(list.keys).toEqual([{ address: target, tag: 'v1' }]);
   });
 });
