@@ -104,6 +104,11 @@ describe('live verifier end to end', () => {
     expect(body).toMatchObject({ poc_id: first, beaconer: hotspots[0]!.key.address, valid: false, reason: 'gateway_no_valid_witnesses', ruleset: 'hexlight' });
     expect(body.witnesses).toHaveLength(2);
     for (const w of body.witnesses) expect(w).toMatchObject({ valid: false, reason: 'gateway_no_valid_witnesses', side: 'beaconer', selected: false });
+    // Counted once the verdict transaction committed, by kind, verdict and reason (/metrics reads it).
+    expect(poc.stats().verdicts).toEqual({
+      beacon: { valid: {}, invalid: { gateway_no_valid_witnesses: 1 } },
+      witness: { valid: {}, invalid: { gateway_no_valid_witnesses: 2 } },
+    });
 
     // Next 6-h window, new entropy: hotspot 1 witnessed last round, hotspot 0 beaconed with witnesses.
     clock.set(Date.UTC(2026, 0, 5, 7, 0, 0));
@@ -135,6 +140,10 @@ describe('live verifier end to end', () => {
 
     // Restart safety: a second pass judges nothing twice.
     expect(await poc.verifyNow()).toBe(0);
+    expect(poc.stats().verdicts).toEqual({
+      beacon: { valid: { none: 1 }, invalid: { gateway_no_valid_witnesses: 1 } },
+      witness: { valid: { none: 1 }, invalid: { gateway_no_valid_witnesses: 2, gateway_no_valid_beacons: 1 } },
+    });
     const counts = await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM witness_verdicts`);
     expect(Number(counts.rows[0]!.n)).toBe(4);
   });
