@@ -14,7 +14,7 @@ export const REDACT_PATHS = [
   ...['authorization', 'cookie', 'x-api-key', 'stripe-signature'].flatMap((h) => [`req.headers["${h}"]`, `headers["${h}"]`, `*.headers["${h}"]`]),
 ];
 
-/** Structured JSON logs; secrets are redacted by path wherever they could appear. */
+/** Structured JSON logs on stderr; secrets are redacted by path wherever they could appear. */
 export function createLogger(name: string, level: string = process.env.LOG_LEVEL ?? 'info'): Logger {
   return pino({
     name,
@@ -23,7 +23,7 @@ export function createLogger(name: string, level: string = process.env.LOG_LEVEL
       paths: REDACT_PATHS,
       censor: '[redacted]',
     },
-  });
+  }, pino.destination({ dest: 2, sync: false })); // stderr: stdout carries the commands' ready lines and summaries
 }
 
 /** A logger that writes nothing (tests, library use). */
