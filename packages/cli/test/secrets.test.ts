@@ -123,7 +123,7 @@ describe('secrets from files, never in the output', () => {
 
   it('refuses a missing or empty secret file, both forms at once, and a short admin token, naming the variable and path', async () => {
     dir ||= await mkdtemp(join(tmpdir(), 'hexlight-secrets-'));
-    const base = { ...process.env, DATA_DIR: join(dir, 'refused'), HTTP_PORT: '0', INGEST_MQTT_PORT: '0' };
+    const base: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: join(dir, 'refused'), HTTP_PORT: '0', INGEST_MQTT_PORT: '0' };
     delete base.ADMIN_TOKEN;
     const missing = join(dir, 'no-such-file');
     const r1 = await runCli(['up', '--no-sim'], { ...base, ADMIN_TOKEN_FILE: missing }, dir).done;
