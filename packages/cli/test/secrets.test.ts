@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import mqtt from 'mqtt';
+import { redactUrl } from '../src/runtime.ts';
 
 const BIN = resolve(import.meta.dirname, '../bin/hexlight.js');
 
@@ -148,4 +149,15 @@ describe('secrets from files, never in the output', () => {
     expect(r4.stderr).toContain('CONFIG_INVALID: ADMIN_TOKEN and ADMIN_TOKEN_FILE are both set');
     expect(r4.stderr).not.toContain('x'.repeat(30));
   }, 60_000);
+});
+
+describe('redactUrl', () => {
+  it('keeps scheme and host; user names, passwords, API keys in paths and queries become markers', () => {
+    expect(redactUrl('postgres://hexlight:pw@db:5432/hexlight?sslmode=require&password=pw2')).toBe('postgres://***@db:5432/…');
+    expect(redactUrl('https://mainnet.helius-rpc.com/?api-key=k3y')).toBe('https://mainnet.helius-rpc.com/…');
+    expect(redactUrl('https://x.solana-mainnet.quiknode.pro/t0ken/')).toBe('https://x.solana-mainnet.quiknode.pro/…');
+    expect(redactUrl('mqtt://tokenasuser@broker:1883')).toBe('mqtt://***@broker:1883');
+    expect(redactUrl('http://127.0.0.1:8899')).toBe('http://127.0.0.1:8899');
+    expect(redactUrl('not a url with s3cret')).toBe('(unparseable URL)');
+  });
 });
