@@ -4,6 +4,29 @@ import { MapsApiKeyInvalid, MapsApiKeyMissing, MapsInsufficientDc } from './erro
 
 export interface Caller { orgId: string; keyPrefix: string }
 
+/** The billed endpoints of the coverage API (the `endpoint` of maps_usage rows). */
+export const MAPS_API_ENDPOINTS = ['hexes', 'point', 'summary', 'tiles', 'export'] as const;
+export type MapsApiEndpoint = (typeof MAPS_API_ENDPOINTS)[number];
+
+/** Coverage API usage of this process, counted after each billing statement committed (/metrics reads it). */
+export interface MapsApiStats {
+  requests: Record<string, number>;
+  hexes: Record<string, number>;
+  dcBilled: number;
+  /** Requests refused by the per-organisation rate limit (429 MAPS_RATE_LIMITED). */
+  rateLimited: number;
+}
+
+export function createApiStats(): MapsApiStats {
+  return { requests: {}, hexes: {}, dcBilled: 0, rateLimited: 0 };
+}
+
+export function countBilled(stats: MapsApiStats, endpoint: string, units: number, dc: number): void {
+  stats.requests[endpoint] = (stats.requests[endpoint] ?? 0) + 1;
+  stats.hexes[endpoint] = (stats.hexes[endpoint] ?? 0) + units;
+  stats.dcBilled += dc;
+}
+
 /** `Authorization: Bearer <key>` or `x-api-key: <key>`; the key is looked up by its SHA-256 in org_api_keys. */
 export async function authenticate(db: Db, headers: Record<string, unknown>): Promise<Caller> {
   const auth = typeof headers.authorization === 'string' ? headers.authorization : '';
@@ -21,7 +44,7 @@ export async function authenticate(db: Db, headers: Record<string, unknown>): Pr
  * statement is its own transaction, so either all three happen or none. An uncovered cost changes
  * nothing and throws MAPS_INSUFFICIENT_DC (402). Call it before the response is sent.
  */
-export async function bill(db: Db, caller: Caller, req: { requestId: string; endpoint: string; units: number; dc: number; atMs: number }): Promise<{ balance: bigint }> {
+export async function bill(db: Db, caller: Caller, req: { requestId: string; endpoint: MapsApiEndpoint; units: number; dc: number; atMs: number }): Promise<{ balance: bigint }> {
   const dc = BigInt(req.dc);
   const at = new Date(req.atMs);
   const r = await db.query<{ dc_balance: bigint }>(

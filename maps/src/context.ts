@@ -4,6 +4,7 @@ import type { MapsConfig } from './config.ts';
 import type { HotspotDirectory } from './directory.ts';
 import type { MapperIngest } from './mappers.ts';
 import type { RateLimiter } from './ratelimit.ts';
+import type { MapsApiStats } from './billing.ts';
 
 /** What every route plugin of maps/ shares. */
 export interface MapsContext {
@@ -15,6 +16,8 @@ export interface MapsContext {
   ingest: MapperIngest;
   keyLimiter: RateLimiter;
   publicLimiter: RateLimiter;
+  /** Coverage API usage counters (read by /metrics). */
+  api: MapsApiStats;
   /** ms of the last recorded measurement or estimate refresh (the web map polls it). */
   state: { lastUpdateMs: number };
 }

@@ -1,5 +1,6 @@
 export { createMaps, type Maps, type MapsDeps } from './service.ts';
 export { loadMapsConfig, type MapsConfig } from './config.ts';
+export { MAPS_API_ENDPOINTS, type MapsApiEndpoint, type MapsApiStats } from './billing.ts';
 export { recomputeAggregates, recordMeasurements, foldReceptions, type AcceptedMeasurement } from './aggregate.ts';
 export { refreshEstimates } from './estimate.ts';
 export { filterMeasurement, type Measurement } from './filter.ts';

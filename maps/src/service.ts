@@ -9,6 +9,7 @@ import { createHotspotDirectory } from './directory.ts';
 import { refreshEstimates } from './estimate.ts';
 import { createMapperIngest, type MapperIngest } from './mappers.ts';
 import { createRateLimiter } from './ratelimit.ts';
+import { createApiStats, type MapsApiStats } from './billing.ts';
 import { carrierRoutes } from './routes/carrier.ts';
 import { mapperRoutes } from './routes/mappers.ts';
 import { publicRoutes } from './routes/public.ts';
@@ -25,6 +26,8 @@ export interface MapsDeps {
 export interface Maps extends Service {
   readonly routes: FastifyPluginAsync;
   readonly ingest: MapperIngest;
+  /** Coverage API usage: billed requests and hexes by endpoint, DC billed, rate-limit refusals. */
+  apiStats(): MapsApiStats;
   /** Rebuilds the modelled coverage from PoC witness links now (the service also does it on a timer). */
   refreshEstimates(): Promise<number>;
   /** Rebuilds every aggregate from the stored receptions. */
@@ -39,7 +42,7 @@ export function createMaps(deps: MapsDeps, config: Readonly<MapsConfig>): Maps {
   const directory = createHotspotDirectory(deps.db, () => Date.now());
   const ingest = createMapperIngest({ db: deps.db, clock: deps.clock, log: deps.log, config, directory, onRecorded: () => { state.lastUpdateMs = deps.clock.now(); } });
   const ctx: MapsContext = {
-    db: deps.db, clock: deps.clock, log: deps.log, config, directory, ingest, state,
+    db: deps.db, clock: deps.clock, log: deps.log, config, directory, ingest, state, api: createApiStats(),
     keyLimiter: createRateLimiter(config.ratePerMin, () => deps.clock.now()),
     publicLimiter: createRateLimiter(config.publicRatePerMin, () => deps.clock.now()),
   };
@@ -56,6 +59,7 @@ export function createMaps(deps: MapsDeps, config: Readonly<MapsConfig>): Maps {
   return {
     name: 'maps',
     ingest,
+    apiStats: () => ({ ...ctx.api, requests: { ...ctx.api.requests }, hexes: { ...ctx.api.hexes } }),
     routes: async (app) => {
       await app.register(webRoutes());
       await app.register(publicRoutes(ctx));

@@ -4,9 +4,9 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { cellToLatLng, getHexagonEdgeLengthAvg, gridDisk, latLngToCell, UNITS } from 'h3-js';
 import { areaKm2, cellsOf, parseBbox, parseGeometry, type AreaGeometry } from '../area.ts';
-import { authenticate, bill, type Caller } from '../billing.ts';
+import { authenticate, bill, countBilled, type Caller, type MapsApiEndpoint } from '../billing.ts';
 import type { MapsContext } from '../context.ts';
-import { MapsInvalidGeometry, MapsInvalidTile } from '../errors.ts';
+import { MapsInvalidGeometry, MapsInvalidTile, MapsRateLimited } from '../errors.ts';
 import { distanceM, h3ToBig, DEFAULT_RES, resForZoom } from '../model.ts';
 import { CSV_COLUMNS, csvRow, geojsonFeature, queryHexes, type HexRecord, type SourceFilter, type Window } from '../query.ts';
 import { coverageTile, tileBbox } from '../tiles.ts';
@@ -51,12 +51,19 @@ export function carrierRoutes(ctx: MapsContext): FastifyPluginAsync {
   return async (app) => {
     const auth = async (req: FastifyRequest, reply: FastifyReply): Promise<Caller> => {
       const caller = await authenticate(ctx.db, req.headers as Record<string, unknown>);
-      ctx.keyLimiter.take(`org:${caller.orgId}`, reply);
+      try {
+        ctx.keyLimiter.take(`org:${caller.orgId}`, reply);
+      } catch (err) {
+        if (MapsRateLimited.is(err)) ctx.api.rateLimited++;
+        throw err;
+      }
       return caller;
     };
-    const charge = async (caller: Caller, reply: FastifyReply, endpoint: string, units: number, dc: number) => {
+    const charge = async (caller: Caller, reply: FastifyReply, endpoint: MapsApiEndpoint, units: number, dc: number) => {
       const requestId = randomUUID();
       const { balance } = await bill(ctx.db, caller, { requestId, endpoint, units, dc, atMs: ctx.clock.now() });
+      // After the statement committed: a refused (402) or failed bill counts nothing.
+      countBilled(ctx.api, endpoint, units, dc);
       reply.header('x-request-id', requestId).header('x-dc-charged', dc).header('x-dc-balance', balance.toString());
       return requestId;
     };

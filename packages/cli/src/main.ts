@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { HexlightError } from '@hexlight/kit';
+import { HexlightError, resolveSecretFiles } from '@hexlight/kit';
 
 const USAGE = `hexlight <command> [options]
 
@@ -20,7 +20,7 @@ const USAGE = `hexlight <command> [options]
   rewards reconcile  compare on-chain supply and balances with the rewards ledger
   maps               the coverage service alone (web map at /, carrier coverage API, mapper ingest)
 
-Configuration comes from environment variables; see the README's configuration table.`;
+Configuration comes from environment variables (secrets also as <NAME>_FILE); see the README's configuration table.`;
 
 const commands: Record<string, () => Promise<{ run(argv: string[]): Promise<number | void> }>> = {
   up: () => import('./commands/up.ts'),
@@ -40,6 +40,8 @@ async function main(): Promise<number> {
     console.log(USAGE);
     return name ? 0 : 2;
   }
+  // Secrets given as <NAME>_FILE become ordinary variables before any command reads its config.
+  resolveSecretFiles(process.env);
   const load = commands[name];
   if (!load) {
     console.error(`hexlight: unknown command "${name}"\n\n${USAGE}`);

@@ -1,8 +1,8 @@
-import { flagCheck, sqlCheck, type Metrics, type MetricSample, type Readiness } from '@hexlight/kit';
+import { flagCheck, processAdminAuth, sqlCheck, type AdminAuth, type Metrics, type MetricSample, type Readiness } from '@hexlight/kit';
 import { ACCESS_DENY_REASONS, HOOK_ACTIONS, NOT_BOUGHT_REASONS, REFUSAL_REASONS, type Ingest } from '@hexlight/ingest';
-import type { Poc } from '@hexlight/poc';
+import { VERDICT_REASONS, type Poc, type VerdictCounts } from '@hexlight/poc';
 import type { Rewards } from '@hexlight/rewards';
-import type { Maps } from '@hexlight/maps';
+import { MAPS_API_ENDPOINTS, type Maps } from '@hexlight/maps';
 import type { Db } from '@hexlight/store';
 
 // Every series here is read from a service's own status()/stats() at scrape time (README
@@ -44,9 +44,24 @@ export function pocMetrics(m: Metrics, poc: Pick<Poc, 'stats'>): void {
   m.counter('hexlight_poc_batches_total', 'Verifier transactions committed', () => poc.stats().batches);
   m.counter('hexlight_poc_beacons_verified_total', 'PoCs (beacons) judged by the live verifier', () => poc.stats().beacons);
   m.counter('hexlight_poc_witnesses_judged_total', 'Witness verdicts stored by the live verifier', () => poc.stats().witnesses);
+  m.counter('hexlight_poc_verdicts_total', 'Verdicts committed by the live verifier, by kind (beacon, witness), verdict (valid, invalid) and reason (none for valid ones)',
+    () => verdictSamples(poc.stats().verdicts), ['kind', 'verdict', 'reason']);
   m.counter('hexlight_poc_stale_total', 'Beacons and orphan witnesses judged stale (no entropy, or no beacon, within POC_STALE_AFTER_S)', () => poc.stats().stale);
   m.gauge('hexlight_poc_last_batch_seconds', 'Duration of the last verifier batch', () => poc.stats().lastBatchMs / 1000);
   m.counter('hexlight_poc_entropy_published_total', 'Entropies this instance published (it held the entropy publisher lock)', () => poc.stats().entropyPublished);
+}
+
+/** Every kind × invalid × known reason exists at 0, and valid/none; reasons seen beyond them are added. */
+function verdictSamples(v: VerdictCounts): MetricSample {
+  const out: Array<readonly [Record<string, string>, number]> = [];
+  for (const kind of ['beacon', 'witness'] as const) {
+    for (const verdict of ['valid', 'invalid'] as const) {
+      const counts = v[kind][verdict];
+      const known = verdict === 'valid' ? ['none'] : VERDICT_REASONS;
+      for (const reason of new Set([...known, ...Object.keys(counts)])) out.push([{ kind, verdict, reason }, counts[reason] ?? 0]);
+    }
+  }
+  return out;
 }
 
 export function rewardsMetrics(m: Metrics, rewards: Pick<Rewards, 'stats'>): void {
@@ -59,8 +74,18 @@ export function rewardsMetrics(m: Metrics, rewards: Pick<Rewards, 'stats'>): voi
   m.counter('hexlight_rewards_passes_skipped_total', 'Rewards passes skipped because another instance held the rewarder lock', () => rewards.stats().skipped);
 }
 
-export function mapsMetrics(m: Metrics, maps: Pick<Maps, 'ingest'>): void {
+export function mapsMetrics(m: Metrics, maps: Pick<Maps, 'ingest' | 'apiStats'>): void {
   m.counter('hexlight_maps_mapper_events_total', 'Mapper ingest counters (as GET /v1/map/status "counts"), by event', () => byLabel('event', maps.ingest.counts()), ['event']);
+  m.counter('hexlight_maps_api_requests_total', 'Coverage API requests billed (the billing statement committed), by endpoint', () => byLabel('endpoint', maps.apiStats().requests, MAPS_API_ENDPOINTS), ['endpoint']);
+  m.counter('hexlight_maps_api_hexes_total', 'Hexes billed by the coverage API (returned, in a tile, or exported), by endpoint', () => byLabel('endpoint', maps.apiStats().hexes, MAPS_API_ENDPOINTS), ['endpoint']);
+  m.counter('hexlight_maps_api_dc_billed_total', 'Data Credits billed by the coverage API', () => maps.apiStats().dcBilled);
+  m.counter('hexlight_maps_api_rate_limited_total', 'Coverage API requests refused by the per-organisation rate limit (429 MAPS_RATE_LIMITED)', () => maps.apiStats().rateLimited);
+}
+
+/** The process's admin authentication (every service's admin routes share it). */
+export function adminMetrics(m: Metrics, auth: Pick<AdminAuth, 'stats'> = processAdminAuth): void {
+  m.counter('hexlight_admin_auth_failures_total', 'Admin API requests with a missing or wrong token', () => auth.stats().failures);
+  m.counter('hexlight_admin_auth_rate_limited_total', 'Admin API requests refused because their client address failed too often (429 ADMIN_RATE_LIMITED)', () => auth.stats().rateLimited);
 }
 
 /**

@@ -70,11 +70,17 @@ export async function openStore(log: Logger, env = process.env): Promise<StoreIn
   return { db, description: `${where}${result.timescale ? ', TimescaleDB on' : ''}` };
 }
 
+/**
+ * A URL fit to print: scheme, host and port only. Credentials hide in more places than the
+ * password (a user name that is a token, an RPC provider's API key in the path or `?api-key=`,
+ * `?password=` in a PostgreSQL URL), so the rest is replaced by markers, never shown.
+ */
 export function redactUrl(url: string): string {
   try {
     const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
+    const userinfo = u.username || u.password ? '***@' : '';
+    const rest = (u.pathname && u.pathname !== '/') || u.search ? '/…' : '';
+    return `${u.protocol}//${userinfo}${u.host}${rest}`;
   } catch {
     return '(unparseable URL)';
   }

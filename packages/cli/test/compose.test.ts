@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+import { SECRET_VARIABLES } from '@hexlight/kit';
 import { HOOK_PATHS } from '@hexlight/ingest';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -96,6 +97,14 @@ describe('docker-compose.yml (static)', () => {
     for (const [name, s] of apps) {
       expect(s.env_file, name).toBe('deploy/hexlight.env');
       for (const [k, v] of Object.entries(s.environment ?? {})) {
+        // A secret as a file (kit resolveSecretFiles): a docker secret the service mounts.
+        const secretFile = k.endsWith('_FILE') && (SECRET_VARIABLES as readonly string[]).includes(k.slice(0, -5));
+        if (secretFile) {
+          expect(documented, `${name} sets ${k}`).toContain(k.slice(0, -5));
+          expect(String(v), `${name}: ${k}`).toMatch(/^\/run\/secrets\/[a-z_]+$/);
+          expect(s.secrets, `${name}: ${k} names a secret it mounts`).toContain(String(v).slice('/run/secrets/'.length));
+          continue;
+        }
         expect(documented, `${name} sets ${k}`).toContain(k);
         expect(/PASSWORD|SECRET|TOKEN/.test(k) || /:\/\/[^/@]+:[^/@]+@/.test(String(v)), `${name}: ${k} inline secret`).toBe(false);
       }
@@ -226,8 +235,12 @@ describe('EMQX and the ingest auth hooks (static)', () => {
     expect(entrypoint).toContain('token=$(cat /run/secrets/broker_hook_token)');
     expect(entrypoint).toContain('export EMQX_AUTHENTICATION__1__HEADERS__AUTHORIZATION="\\"Bearer ${token}\\""');
     expect(entrypoint).toContain('export EMQX_AUTHORIZATION__SOURCES__1__HEADERS__AUTHORIZATION="\\"Bearer ${token}\\""');
-    // The ingest side reads the same token as INGEST_BROKER_HOOK_TOKEN from deploy/hexlight.env.
-    expect(read('deploy/hexlight.env.example')).toMatch(/^INGEST_BROKER_HOOK_TOKEN=/m);
+    // The ingest side reads the same secret file as INGEST_BROKER_HOOK_TOKEN_FILE, on both workers.
+    for (const w of ['ingest-1', 'ingest-2']) {
+      expect(compose.services[w]!.environment!.INGEST_BROKER_HOOK_TOKEN_FILE).toBe('/run/secrets/broker_hook_token');
+      expect(compose.services[w]!.secrets).toContain('broker_hook_token');
+    }
+    expect(read('deploy/hexlight.env.example')).not.toMatch(/^INGEST_BROKER_HOOK_TOKEN=/m);
   });
 
   it('serves MQTT over TLS on 8883 with certificate files from deploy/secrets', () => {

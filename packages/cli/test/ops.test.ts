@@ -19,7 +19,9 @@ import { createPoc, loadPocConfig, randomEntropySource, type Poc } from '@hexlig
 import { createRewards, loadRewardsConfig, type Rewards } from '@hexlight/rewards';
 import { createMaps, loadMapsConfig, type Maps } from '@hexlight/maps';
 import { encodeSignedReport, generateHotspotKey, generateSolanaWallet, hotspotTopic, makeConnectPassword, signEd25519 } from '@hexlight/protocol';
-import { addReadiness, ingestMetrics, mapsMetrics, pocMetrics, rewardsMetrics } from '../src/observe.ts';
+import { addReadiness, adminMetrics, ingestMetrics, mapsMetrics, pocMetrics, rewardsMetrics } from '../src/observe.ts';
+
+const ADMIN = randomBytes(16).toString('hex');
 
 /** The value of one series in Prometheus text (`name{labels} value`), or undefined. */
 function sample(text: string, series: string): number | undefined {
@@ -43,17 +45,18 @@ describe('operations endpoints on a composed network', () => {
     ingest = createIngest({ db, clock: systemClock, log }, loadIngestConfig({ INGEST_MQTT_PORT: '0', INGEST_MQTT_HOST: '127.0.0.1', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '2' }, { dbKind: db.kind }));
     await ingest.start();
     poc = createPoc({ db, clock: systemClock, log, entropySource: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o) },
-      loadPocConfig({ ENTROPY_INTERVAL_S: '86400', POC_VERIFY_INTERVAL_S: '86400' }));
+      loadPocConfig({ ENTROPY_INTERVAL_S: '86400', POC_VERIFY_INTERVAL_S: '86400', POC_STALE_AFTER_S: '1' }));
     await poc.start();
     chain = await createInProcessChain();
-    rewards = createRewards({ db, clock: systemClock, log, chain, keys: { payer: chain.payer, mint: Keypair.generate() } }, loadRewardsConfig({ REWARDS_INTERVAL_S: '86400' }));
-    maps = createMaps({ db, clock: systemClock, log }, loadMapsConfig({ MAPS_ESTIMATE_INTERVAL_S: '0' }));
+    rewards = createRewards({ db, clock: systemClock, log, chain, keys: { payer: chain.payer, mint: Keypair.generate() } }, loadRewardsConfig({ REWARDS_INTERVAL_S: '86400', ADMIN_TOKEN: ADMIN }));
+    maps = createMaps({ db, clock: systemClock, log }, loadMapsConfig({ MAPS_ESTIMATE_INTERVAL_S: '0', MAPS_RATE_PER_MIN: '3' }));
     await maps.start();
     const metrics = createMetrics();
     ingestMetrics(metrics, ingest);
     pocMetrics(metrics, poc);
     rewardsMetrics(metrics, rewards);
     mapsMetrics(metrics, maps);
+    adminMetrics(metrics);
     readiness = createReadiness({ timeoutMs: 1000 });
     addReadiness(readiness, db, { name: 'broker', ok: () => ingest.status().brokerConnected });
     app = await buildHttpApp({ title: 'ops', logger: false, plugins: [ingest.routes, poc.routes, rewards.routes, maps.routes], metrics, readiness });
@@ -88,6 +91,14 @@ describe('operations endpoints on a composed network', () => {
     expect(sample(before, 'hexlight_ingest_packets_not_bought_total{reason="insufficient_balance"}')).toBe(0);
     expect(sample(before, 'hexlight_rewards_last_closed_epoch')).toBe(-1);
     expect(before).toMatch(/^hexlight_process_resident_memory_bytes \d+/m);
+    // Known labels exist at 0 before any work, so a dashboard's rate() has a series from the start.
+    expect(sample(before, 'hexlight_poc_verdicts_total{kind="witness",verdict="invalid",reason="stale"}')).toBe(0);
+    expect(sample(before, 'hexlight_poc_verdicts_total{kind="beacon",verdict="valid",reason="none"}')).toBe(0);
+    expect(sample(before, 'hexlight_poc_verdicts_total{kind="beacon",verdict="invalid",reason="gateway_no_valid_witnesses"}')).toBe(0);
+    expect(sample(before, 'hexlight_maps_api_requests_total{endpoint="point"}')).toBe(0);
+    expect(sample(before, 'hexlight_maps_api_dc_billed_total')).toBe(0);
+    expect(sample(before, 'hexlight_maps_api_rate_limited_total')).toBe(0);
+    expect(sample(before, 'hexlight_admin_auth_failures_total')).toBe(0);
 
     // A hotspot onboards over HTTP and publishes one witness at QoS 1 (PUBACK = committed).
     const key = generateHotspotKey();
@@ -120,6 +131,32 @@ describe('operations endpoints on a composed network', () => {
     } finally {
       await client.endAsync(true);
     }
+
+    // The witness has no beacon: past POC_STALE_AFTER_S (1 s) the live verifier judges it stale.
+    await new Promise((r) => setTimeout(r, 1100));
+    await poc.verifyNow();
+    // A carrier signs up, the operator grants DC (one wrong token first), the carrier queries the coverage API.
+    const signup = (await app.inject({ method: 'POST', url: '/v1/orgs', payload: { name: 'carrier' } })).json() as { org: { id: string }; api_key: string };
+    const grant = (authorization: string) => app.inject({ method: 'POST', url: `/v1/admin/orgs/${signup.org.id}/grants`, headers: { authorization }, payload: { dc: 100, ref: 'ops-test' } });
+    expect((await grant('Bearer not-the-admin-token-at-all-00')).statusCode).toBe(401);
+    expect((await grant(`Bearer ${ADMIN}`)).statusCode).toBe(201);
+    const carrier = { authorization: `Bearer ${signup.api_key}` };
+    expect((await app.inject({ url: '/v1/coverage/point?lat=38.72&lng=-9.14', headers: carrier })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/coverage/summary?bbox=-9.15,38.71,-9.13,38.73&res=8', headers: carrier })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/coverage/hexes?bbox=-9.15,38.71,-9.13,38.73&res=8', headers: carrier })).statusCode).toBe(200);
+    expect((await app.inject({ url: '/v1/coverage/point?lat=38.72&lng=-9.14', headers: carrier })).statusCode).toBe(429); // MAPS_RATE_PER_MIN=3
+    const worked = (await app.inject('/metrics')).body;
+    expect(sample(worked, 'hexlight_poc_verdicts_total{kind="witness",verdict="invalid",reason="stale"}')).toBe(1);
+    expect(sample(worked, 'hexlight_poc_stale_total')).toBe(1);
+    expect(sample(worked, 'hexlight_maps_api_requests_total{endpoint="point"}')).toBe(1);
+    expect(sample(worked, 'hexlight_maps_api_requests_total{endpoint="summary"}')).toBe(1);
+    expect(sample(worked, 'hexlight_maps_api_requests_total{endpoint="hexes"}')).toBe(1);
+    expect(sample(worked, 'hexlight_maps_api_hexes_total{endpoint="point"}')).toBe(1);
+    expect(sample(worked, 'hexlight_maps_api_dc_billed_total')).toBe(11); // point 1 + summary 10 + 0 hexes returned
+    expect(sample(worked, 'hexlight_maps_api_rate_limited_total')).toBe(1);
+    expect(sample(worked, 'hexlight_admin_auth_failures_total')).toBe(1);
+    const billed = await db.query<{ dc: bigint }>('SELECT coalesce(sum(dc), 0)::int8 AS dc FROM maps_usage');
+    expect(Number(billed.rows[0]!.dc)).toBe(11);
 
     await db.close();
     const down = await app.inject('/readyz');

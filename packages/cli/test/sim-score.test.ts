@@ -92,7 +92,7 @@ describe('hexlight sim score', () => {
     ingest = createIngest({ db, clock, log: silentLogger() }, loadIngestConfig({ INGEST_MQTT_PORT: '0', INGEST_MQTT_HOST: '127.0.0.1', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '1' }, { dbKind: db.kind }));
     await ingest.start();
     poc = createPoc({ db, clock, log: silentLogger(), entropySource: randomEntropySource, publish: (t, p, o) => ingest!.publish(t, p, o) },
-      loadPocConfig({ ENTROPY_INTERVAL_S: '3600', POC_VERIFY_INTERVAL_S: '3600', ADMIN_TOKEN: 'admin-secret' }));
+      loadPocConfig({ ENTROPY_INTERVAL_S: '3600', POC_VERIFY_INTERVAL_S: '3600', ADMIN_TOKEN: 'admin-secret-0123456789abcdef' }));
     await poc.start();
     app = await buildHttpApp({ title: 'test', logger: false, plugins: [ingest.routes, poc.routes] });
     api = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -159,7 +159,7 @@ describe('hexlight sim score', () => {
 
   it('scores a running network through its admin export (--api)', async () => {
     const plot = join(dir, 'api.svg');
-    const r = await score(['--truth', truthPath, '--api', api, '--admin-token', 'admin-secret', '--json', '--plot', plot]);
+    const r = await score(['--truth', truthPath, '--api', api, '--admin-token', 'admin-secret-0123456789abcdef', '--json', '--plot', plot]);
     expect(r.err).toContain('judged by helium, hexlight');
     expect(r.code).toBe(0);
     fromApi = JSON.parse(r.out) as ScoreResult;
@@ -204,7 +204,7 @@ describe('hexlight sim score', () => {
     expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/SIM_SCORE_EXPORT_FAILED: GET .*\/v1\/admin\/poc\/export\?from=.*: HTTP 401 ADMIN_UNAUTHORIZED/);
     expect((await score(['--truth', truthPath, '--api', api])).err).toContain('--api needs --admin-token or ADMIN_TOKEN');
-    expect((await score(['--truth', truthPath, '--api', api], { ADMIN_TOKEN: 'admin-secret' })).code).toBe(0);
+    expect((await score(['--truth', truthPath, '--api', api], { ADMIN_TOKEN: 'admin-secret-0123456789abcdef' })).code).toBe(0);
     expect((await score(['--events', eventsPath])).code).toBe(2);
     expect((await score(['--truth', truthPath, '--events', eventsPath, '--api', api])).err).toContain('give one');
     expect((await score(['--truth', truthPath, '--events', eventsPath, '--threshold', '1.5'])).err).toContain('--threshold must be a number in (0, 1]');

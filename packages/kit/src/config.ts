@@ -30,16 +30,6 @@ export function envBool(env: Env, name: string, fallback: boolean): boolean {
   throw ConfigInvalid(`${name}=${JSON.stringify(raw)} is not a boolean (true/false)`, { setting: name });
 }
 
-/** Reads a secret from `<NAME>_FILE` (preferred) or `<NAME>`; never logged. */
-export async function envSecret(env: Env, name: string): Promise<string | undefined> {
-  const file = env[`${name}_FILE`];
-  if (file) {
-    const { readFile } = await import('node:fs/promises');
-    return (await readFile(file, 'utf8')).trim();
-  }
-  return envString(env, name);
-}
-
 /** Freezes a config object deeply so nothing changes it after start-up. */
 export function freezeDeep<T>(value: T): Readonly<T> {
   if (value && typeof value === 'object') {

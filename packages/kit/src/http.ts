@@ -1,8 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { timingSafeEqual } from 'node:crypto';
-import { defineError, HexlightError } from './errors.ts';
+import { HexlightError } from './errors.ts';
 import type { Logger } from './logger.ts';
 import { createReadiness, type Readiness } from './health.ts';
 import type { Metrics } from './metrics.ts';
@@ -77,20 +76,4 @@ export async function buildHttpApp(opts: HttpAppOptions): Promise<FastifyInstanc
   }
   for (const plugin of opts.plugins) await app.register(plugin);
   return app;
-}
-
-export const AdminUnauthorized = defineError('ADMIN_UNAUTHORIZED', 'admin credentials missing or wrong', { httpStatus: 401 });
-export const AdminDisabled = defineError('ADMIN_DISABLED', 'the admin API is off (set ADMIN_TOKEN)', { httpStatus: 403 });
-
-/**
- * An `onRequest` hook for admin routes: `Authorization: Bearer <token>`, compared in constant
- * time. `token` undefined means the admin API is off (ADMIN_DISABLED).
- */
-export function adminGuard(token: string | undefined): (req: { headers: Record<string, unknown> }) => Promise<void> {
-  return async (req) => {
-    if (!token) throw AdminDisabled();
-    const given = Buffer.from(String(req.headers.authorization ?? '').replace(/^Bearer /, ''));
-    const wanted = Buffer.from(token);
-    if (given.length !== wanted.length || !timingSafeEqual(given, wanted)) throw AdminUnauthorized();
-  };
 }

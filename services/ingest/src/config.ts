@@ -62,7 +62,8 @@ export function loadIngestConfig(env: Env = process.env, overrides: { dbKind?: '
     try {
       url = new URL(brokerUrl);
     } catch {
-      throw ConfigInvalid(`INGEST_BROKER_URL=${brokerUrl} is not a URL (expected mqtt://host:port)`, { setting: 'INGEST_BROKER_URL' });
+      // Not the value: the URL may carry the broker password.
+      throw ConfigInvalid('INGEST_BROKER_URL is not a URL (expected mqtt://user:pass@host:port)', { setting: 'INGEST_BROKER_URL' });
     }
     // The consumer speaks MQTT over TCP or TLS only (no WebSocket).
     if (url.protocol !== 'mqtt:' && url.protocol !== 'mqtts:') throw ConfigInvalid(`INGEST_BROKER_URL must be mqtt://… or mqtts://… (got ${url.protocol}//)`, { setting: 'INGEST_BROKER_URL' });

@@ -7,5 +7,5 @@ export { parseEvent, EVENT_KINDS, type ReplayEvent } from './replay/events.ts';
 export type { OutputLine } from './replay/output.ts';
 export { createPoc, loadPocConfig, type Poc, type PocConfig, type PocDeps, type PocStats } from './service.ts';
 export { pocRoutes } from './routes.ts';
-export { createPocRunner, type RunnerStats } from './live/runner.ts';
+export { createPocRunner, VERDICT_REASONS, type RunnerStats, type VerdictCounts } from './live/runner.ts';
 export { exportReplayEvents } from './export.ts';

@@ -127,7 +127,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
       Type.Object({ a: Address, b: Address, tag: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
     ]);
     app.post('/v1/admin/denylist', {
-      onRequest: requireAdmin,
+      ...requireAdmin,
       schema: { tags: ['admin'], summary: 'Deny a hotspot key ({address, tag}) or an edge ({a, b, tag})', body: DenyBody, response: { 204: Type.Null(), 400: Err, 401: Err, 403: Err } },
     }, async (req, reply) => {
       const body = req.body as { address?: string; a?: string; b?: string; tag: string };
@@ -148,7 +148,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
       to: Type.String({ format: 'date-time', description: 'end of the period (exclusive), ISO 8601' }),
     }, { additionalProperties: false });
     app.get('/v1/admin/poc/export', {
-      onRequest: requireAdmin,
+      ...requireAdmin,
       schema: {
         tags: ['admin'],
         summary: 'A stored period as `hexlight poc replay` input (JSON Lines, spec/poc-replay.md): what `hexlight poc export` writes, for a running network',
@@ -172,7 +172,7 @@ export function pocRoutes(deps: PocRoutesDeps): FastifyPluginAsync {
     });
 
     app.get('/v1/admin/denylist', {
-      onRequest: requireAdmin,
+      ...requireAdmin,
       schema: { tags: ['admin'], summary: 'The denylist', response: { 200: Type.Object({ keys: Type.Array(Type.Object({ address: Type.String(), tag: Type.String() })), edges: Type.Array(Type.Object({ a: Type.String(), b: Type.String(), tag: Type.String() })) }), 401: Err, 403: Err } },
     }, async () => ({
       keys: (await deps.db.query<{ address: string; tag: string }>(`SELECT address, tag FROM denylist_keys ORDER BY address`)).rows,

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { ConfigInvalid, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
+import { ConfigInvalid, envAdminToken, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
 import type { Db } from '@hexlight/store';
 import { createEntropyPublisher, type EntropySource, type EntropyStats } from './entropy.ts';
 import { createPocRunner, type RunnerStats } from './live/runner.ts';
@@ -27,7 +27,7 @@ export function loadPocConfig(env: Record<string, string | undefined> = process.
     verifyIntervalMs: envInt(env, 'POC_VERIFY_INTERVAL_S', 30, { min: 1 }) * 1000,
     batchSize: envInt(env, 'POC_BATCH', 2000, { min: 1, max: 50_000 }),
     staleAfterMs: envInt(env, 'POC_STALE_AFTER_S', 45 * 60, { min: 1 }) * 1000,
-    adminToken: envString(env, 'ADMIN_TOKEN'),
+    adminToken: envAdminToken(env),
     denylistFile: envString(env, 'POC_DENYLIST_FILE'),
     denylistMode: denylistMode(envString(env, 'POC_DENYLIST_MODE', 'fail-open')),
   });

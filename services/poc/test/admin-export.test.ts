@@ -16,7 +16,7 @@ describe('GET /v1/admin/poc/export', () => {
   let app: FastifyInstance;
   let off: FastifyInstance;
   let beaconer = '';
-  const auth = { authorization: 'Bearer admin-secret' };
+  const auth = { authorization: 'Bearer admin-secret-0123456789abcdef' };
   const from = new Date(T - 3_600_000).toISOString();
   const to = new Date(T + 3_600_000).toISOString();
 
@@ -26,7 +26,7 @@ describe('GET /v1/admin/poc/export', () => {
     // The fixture's owner is a placeholder; replay input needs a real wallet.
     await db.query('UPDATE hotspots SET owner = $1', [generateSolanaWallet().address]);
     const clock = new ManualClock(T + 7_200_000);
-    app = await buildHttpApp({ title: 'test', logger: false, plugins: [pocRoutes({ db, clock, adminToken: 'admin-secret' })] });
+    app = await buildHttpApp({ title: 'test', logger: false, plugins: [pocRoutes({ db, clock, adminToken: 'admin-secret-0123456789abcdef' })] });
     off = await buildHttpApp({ title: 'test', logger: false, plugins: [pocRoutes({ db, clock, adminToken: undefined })] });
   });
   afterAll(async () => {

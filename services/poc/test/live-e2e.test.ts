@@ -31,7 +31,7 @@ describe('live verifier end to end', () => {
     ingest = createIngest({ db, clock, log: silentLogger() }, loadIngestConfig({ INGEST_MQTT_PORT: '0', INGEST_MQTT_HOST: '127.0.0.1', INGEST_VERIFY_WORKERS: '0', INGEST_BATCH_DELAY_MS: '1' }, { dbKind: db.kind }));
     await ingest.start();
     poc = createPoc({ db, clock, log: silentLogger(), entropySource: randomEntropySource, publish: (t, p, o) => ingest.publish(t, p, o) },
-      loadPocConfig({ ENTROPY_INTERVAL_S: '3600', POC_VERIFY_INTERVAL_S: '3600', ADMIN_TOKEN: 'admin-secret' }));
+      loadPocConfig({ ENTROPY_INTERVAL_S: '3600', POC_VERIFY_INTERVAL_S: '3600', ADMIN_TOKEN: 'admin-secret-0123456789abcdef' }));
     await poc.start();
     app = await buildHttpApp({ title: 'test', logger: false, plugins: [ingest.routes, poc.routes] });
     await app.ready();
@@ -104,6 +104,11 @@ describe('live verifier end to end', () => {
     expect(body).toMatchObject({ poc_id: first, beaconer: hotspots[0]!.key.address, valid: false, reason: 'gateway_no_valid_witnesses', ruleset: 'hexlight' });
     expect(body.witnesses).toHaveLength(2);
     for (const w of body.witnesses) expect(w).toMatchObject({ valid: false, reason: 'gateway_no_valid_witnesses', side: 'beaconer', selected: false });
+    // Counted once the verdict transaction committed, by kind, verdict and reason (/metrics reads it).
+    expect(poc.stats().verdicts).toEqual({
+      beacon: { valid: {}, invalid: { gateway_no_valid_witnesses: 1 } },
+      witness: { valid: {}, invalid: { gateway_no_valid_witnesses: 2 } },
+    });
 
     // Next 6-h window, new entropy: hotspot 1 witnessed last round, hotspot 0 beaconed with witnesses.
     clock.set(Date.UTC(2026, 0, 5, 7, 0, 0));
@@ -135,6 +140,10 @@ describe('live verifier end to end', () => {
 
     // Restart safety: a second pass judges nothing twice.
     expect(await poc.verifyNow()).toBe(0);
+    expect(poc.stats().verdicts).toEqual({
+      beacon: { valid: { none: 1 }, invalid: { gateway_no_valid_witnesses: 1 } },
+      witness: { valid: { none: 1 }, invalid: { gateway_no_valid_witnesses: 2, gateway_no_valid_beacons: 1 } },
+    });
     const counts = await db.query<{ n: bigint }>(`SELECT count(*) AS n FROM witness_verdicts`);
     expect(Number(counts.rows[0]!.n)).toBe(4);
   });
@@ -161,8 +170,8 @@ describe('live verifier end to end', () => {
     const target = hotspots[2]!.key.address;
     expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', payload: { address: target, tag: 'v1' } })).statusCode).toBe(401);
     expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', headers: { authorization: 'Bearer wrong-secret!' }, payload: { address: target, tag: 'v1' } })).json().code).toBe('ADMIN_UNAUTHORIZED');
-    expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret' }, payload: { address: target, tag: 'v1' } })).statusCode).toBe(204);
-    const list = (await app.inject({ method: 'GET', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret' } })).json();
+    expect((await app.inject({ method: 'POST', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret-0123456789abcdef' }, payload: { address: target, tag: 'v1' } })).statusCode).toBe(204);
+    const list = (await app.inject({ method: 'GET', url: '/v1/admin/denylist', headers: { authorization: 'Bearer admin-secret-0123456789abcdef' } })).json();
     expect(list.keys).toEqual([{ address: target, tag: 'v1' }]);
   });
 });

@@ -152,7 +152,7 @@ export function rewardsRoutes(deps: RewardsRoutesDeps): FastifyPluginAsync {
     });
 
     app.get('/v1/admin/rewards/reconcile', {
-      onRequest: adminGuard(deps.adminToken),
+      ...adminGuard(deps.adminToken),
       schema: {
         tags: ['admin'], summary: 'Reconcile the chain with the ledger now (what `hexlight rewards reconcile` prints, for a running network); reads every paid owner\'s token account',
         response: {

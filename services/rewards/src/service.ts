@@ -6,7 +6,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { Chain, PriorityFee } from '@hexlight/chain';
-import { clockTimers, ConfigInvalid, envBool, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
+import { clockTimers, ConfigInvalid, envAdminToken, envBool, envInt, envString, freezeDeep, type Clock, type Logger, type Service } from '@hexlight/kit';
 import { withAdvisoryLock, type Db } from '@hexlight/store';
 import { DAY_MS, type EmissionSchedule } from './epoch/index.ts';
 import { closeEpoch, EpochNotReady, epochAt, epochWindow, type EpochRewardConfig } from './ledger/index.ts';
@@ -81,7 +81,7 @@ export function loadRewardsConfig(env: Env = process.env, defaults: { epochS?: n
     intervalMs: envInt(env, 'REWARDS_INTERVAL_S', 10, { min: 1 }) * 1000,
     payouts: envBool(env, 'REWARDS_PAYOUTS', true),
     maxClosesPerPass: 50,
-    adminToken: envString(env, 'ADMIN_TOKEN'),
+    adminToken: envAdminToken(env),
     payments: loadPaymentsConfig(env),
     devaddrPool,
   });

@@ -8,7 +8,7 @@ import { accountRoutes, DEFAULT_DEVADDR_POOL, paymentRoutes, testPayments, type 
 type InjectResponse = Awaited<ReturnType<FastifyInstance['inject']>>;
 
 export const T0 = Date.UTC(2026, 2, 2, 12, 0, 0);
-export const ADMIN = 'admin-secret';
+export const ADMIN = 'admin-secret-0123456789abcdef';
 export const TEST_SECRET = 'whsec_test_accounts_suite';
 
 export interface AccountsWorld {

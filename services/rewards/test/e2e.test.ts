@@ -69,7 +69,7 @@ describe('fleet → verdicts → epoch close → tokens in the owners’ account
     chain = await createInProcessChain();
     // Six-hour epochs, aligned with the beacon windows; a minute of grace.
     rewards = createRewards({ db, clock, log: silentLogger(), chain, keys: { payer: chain.payer, mint } },
-      loadRewardsConfig({ REWARDS_EPOCH_S: String(6 * 3600), REWARDS_GRACE_S: '60', REWARDS_EMISSION_START: '2026-01-01T00:00:00Z', ADMIN_TOKEN: 'admin-secret' }));
+      loadRewardsConfig({ REWARDS_EPOCH_S: String(6 * 3600), REWARDS_GRACE_S: '60', REWARDS_EMISSION_START: '2026-01-01T00:00:00Z', ADMIN_TOKEN: 'admin-secret-0123456789abcdef' }));
     app = await buildHttpApp({ title: 'rewards-e2e', logger: false, plugins: [ingest.routes, poc.routes, rewards.routes] });
     const apiUrl = await app.listen({ port: 0, host: '127.0.0.1' });
     fleet = createFleet({ apiUrl, mqttUrl: `mqtt://127.0.0.1:${ingest.status().mqttPort}`, city: 'lisbon', hotspots: HOTSPOTS, beaconIntervalMs: 6 * HOUR, seed: SEED, clock, log: silentLogger() }, { timers });
@@ -155,7 +155,7 @@ describe('fleet → verdicts → epoch close → tokens in the owners’ account
     expect(report.owners.checked).toBe(paidOwners);
     // The same check over HTTP, for a running network (admin only).
     expect((await app.inject({ method: 'GET', url: '/v1/admin/rewards/reconcile' })).statusCode).toBe(401);
-    const viaApi = await app.inject({ method: 'GET', url: '/v1/admin/rewards/reconcile', headers: { authorization: 'Bearer admin-secret' } });
+    const viaApi = await app.inject({ method: 'GET', url: '/v1/admin/rewards/reconcile', headers: { authorization: 'Bearer admin-secret-0123456789abcdef' } });
     expect(viaApi.json()).toMatchObject({ ok: true, owners: { checked: paidOwners, differing: [] }, supply: { difference: '0' } });
   }, 120_000);
 });

@@ -7,7 +7,7 @@ import { createInProcessChain, createRpcChain } from '@hexlight/chain';
 import { openStore, onShutdown } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
 import { serviceClock } from '../network-clock.ts';
-import { addReadiness, pocMetrics } from '../observe.ts';
+import { adminMetrics, addReadiness, pocMetrics } from '../observe.ts';
 
 const USAGE = `hexlight poc                 the PoC service alone: entropy, live verifier, owner API
                              (DATABASE_URL, POC_BROKER_URL=mqtt://user:pass@host:port, SOLANA_RPC_URL or the in-process ledger)
@@ -90,6 +90,7 @@ async function serve(): Promise<number> {
   await poc.start();
   const metrics = createMetrics();
   pocMetrics(metrics, poc);
+  adminMetrics(metrics);
   const readiness = createReadiness();
   addReadiness(readiness, store.db, { name: 'broker', ok: () => mqtt.connected });
   const http = await serveHttp([poc.routes], log, { metrics, readiness });

@@ -5,7 +5,7 @@ import { createRewards, formatReconcile, loadRewardsConfig, reconcile } from '@h
 import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
 import { serviceClock } from '../network-clock.ts';
-import { addReadiness, rewardsMetrics } from '../observe.ts';
+import { adminMetrics, addReadiness, rewardsMetrics } from '../observe.ts';
 
 const USAGE = `hexlight rewards             the rewards service alone: closes epochs, mints, pays owners, owner API
                              (DATABASE_URL, SOLANA_RPC_URL or the in-process ledger, REWARDS_* settings)
@@ -39,6 +39,7 @@ async function serve(): Promise<number> {
   await rewards.start();
   const metrics = createMetrics();
   rewardsMetrics(metrics, rewards);
+  adminMetrics(metrics);
   const readiness = createReadiness();
   addReadiness(readiness, store.db);
   const http = await serveHttp([rewards.routes], log, { metrics, readiness });

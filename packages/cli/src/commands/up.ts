@@ -11,7 +11,7 @@ import { REGION_NAMES, regionJson, regionTopic } from '@hexlight/protocol';
 import { onShutdown, openChain, openStore, operatorKeys } from '../runtime.ts';
 import { serveHttp } from '../http.ts';
 import { speedSetting } from '../network-clock.ts';
-import { addReadiness, ingestMetrics, mapsMetrics, pocMetrics, rewardsMetrics } from '../observe.ts';
+import { adminMetrics, addReadiness, ingestMetrics, mapsMetrics, pocMetrics, rewardsMetrics } from '../observe.ts';
 
 /** Everything in one process: store → broker/ingest → chain → PoC → rewards → HTTP → demo fleet. */
 export async function run(argv: string[]): Promise<number> {
@@ -55,6 +55,7 @@ export async function run(argv: string[]): Promise<number> {
   pocMetrics(metrics, poc);
   rewardsMetrics(metrics, rewards);
   mapsMetrics(metrics, maps);
+  adminMetrics(metrics);
   const readiness = createReadiness();
   addReadiness(readiness, store.db, { name: 'broker', ok: () => ingest.status().brokerConnected });
   const http = await serveHttp([ingest.routes, poc.routes, rewards.routes, maps.routes], log, { metrics, readiness });

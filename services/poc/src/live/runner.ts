@@ -5,7 +5,7 @@ import { verifyPoc } from '../verifier/verify.ts';
 import { verifyAndApply } from '../step.ts';
 import { toReportIn } from '../verifier/report.ts';
 import type { Ruleset } from '../verifier/checks.ts';
-import type { PocResult, ReportIn, StateUpdate, WitnessIn, WitnessVerdict } from '../verifier/types.ts';
+import { HELIUM_REASONS, HEXLIGHT_REASONS, type PocResult, type ReportIn, type StateUpdate, type WitnessIn, type WitnessVerdict } from '../verifier/types.ts';
 import { ENTROPY_LIFESPAN_S } from '../verifier/constants.ts';
 import { StoreFeed } from './feed.ts';
 import { syncDenylistFile } from './denylist-file.ts';
@@ -31,6 +31,27 @@ export interface RunnerStats {
   witnesses: number;
   stale: number;
   lastBatchMs: number;
+  /** Verdicts committed, by kind, verdict and reason (`none` for a valid one without a reason). */
+  verdicts: VerdictCounts;
+}
+
+export type VerdictKind = 'beacon' | 'witness';
+export type VerdictCounts = Record<VerdictKind, { valid: Record<string, number>; invalid: Record<string, number> }>;
+
+/** Every reason a stored verdict can carry (`self_witness` never reaches output), so each series exists at 0. */
+export const VERDICT_REASONS: readonly string[] = [...HELIUM_REASONS, ...HEXLIGHT_REASONS].filter((r) => r !== 'self_witness');
+
+type Tally = Array<{ kind: VerdictKind; valid: boolean; reason: string }>;
+
+/** The verdicts a transaction stores: each kept PoC's beacon and witness verdicts (omitted ones too), and orphan witnesses. */
+function tallyOf(results: PocResult[], orphans: WitnessVerdict[]): Tally {
+  const t: Tally = [];
+  for (const r of results) {
+    t.push({ kind: 'beacon', valid: r.beaconVerdict.valid, reason: r.beaconVerdict.reason ?? 'none' });
+    for (const w of [...r.witnessVerdicts, ...r.omittedWitnesses]) t.push({ kind: 'witness', valid: w.valid, reason: w.reason ?? 'none' });
+  }
+  for (const w of orphans) t.push({ kind: 'witness', valid: w.valid, reason: w.reason ?? 'none' });
+  return t;
 }
 
 interface BeaconRow { id: Uint8Array; received_at: Date; payload: Uint8Array; data: Uint8Array }
@@ -47,7 +68,17 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
   let feed: StoreFeed | null = null;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
-  const stats: RunnerStats = { batches: 0, beacons: 0, witnesses: 0, stale: 0, lastBatchMs: 0 };
+  const stats: RunnerStats = {
+    batches: 0, beacons: 0, witnesses: 0, stale: 0, lastBatchMs: 0,
+    verdicts: { beacon: { valid: {}, invalid: {} }, witness: { valid: {}, invalid: {} } },
+  };
+  /** Called only once the verdict transaction committed: a rolled-back batch counts nothing. */
+  const countVerdicts = (t: Tally | undefined) => {
+    for (const v of t ?? []) {
+      const m = stats.verdicts[v.kind][v.valid ? 'valid' : 'invalid'];
+      m[v.reason] = (m[v.reason] ?? 0) + 1;
+    }
+  };
 
   async function ensureFeed(): Promise<StoreFeed> {
     if (!feed) {
@@ -97,7 +128,7 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
     const started = performance.now();
     const f = await ensureFeed();
     const nowMs = deps.clock.now();
-    const { claimed, judged, witnesses } = await persist(async (tx) => {
+    const { claimed, judged, witnesses, tally } = await persist(async (tx) => {
       // Ready: the entropy's lifespan is over (no witness can still be valid), oldest first.
       const beacons = await tx.query<BeaconRow>(
         `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b JOIN entropy e ON e.data = b.remote_entropy
@@ -129,9 +160,10 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
       }
       const kept = await insertVerdicts(tx, config.rulesetName, results, [], new Date(nowMs));
       await upsertState(tx, kept.flatMap((r) => r.stateUpdates));
-      return { claimed: beacons.rows.length, judged: kept.length, witnesses: kept.reduce((a, r) => a + r.witnessVerdicts.length, 0), lost: results.length - kept.length };
+      return { claimed: beacons.rows.length, judged: kept.length, witnesses: kept.reduce((a, r) => a + r.witnessVerdicts.length, 0), lost: results.length - kept.length, tally: tallyOf(kept, []) };
     });
     if (claimed === 0) return 0;
+    countVerdicts(tally);
     stats.batches++;
     stats.beacons += judged;
     stats.witnesses += witnesses;
@@ -145,7 +177,7 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
     const f = await ensureFeed();
     const nowMs = deps.clock.now();
     const cutoff = new Date(nowMs - config.staleAfterMs);
-    const { judged } = await persist(async (tx) => {
+    const { judged, tally } = await persist(async (tx) => {
       const beacons = await tx.query<BeaconRow>(
         `SELECT b.id, b.received_at, b.payload, b.data FROM beacon_reports b
          WHERE b.received_at < $1 AND NOT EXISTS (SELECT 1 FROM entropy e WHERE e.data = b.remote_entropy)
@@ -177,9 +209,10 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
       });
       if (results.length === 0 && orphanVerdicts.length === 0) return { claimed: 0, judged: 0, witnesses: 0 };
       const kept = await insertVerdicts(tx, config.rulesetName, results, orphanVerdicts, new Date(nowMs));
-      return { claimed: results.length + orphanVerdicts.length, judged: kept.length + orphanVerdicts.length, witnesses: 0, lost: results.length - kept.length };
+      return { claimed: results.length + orphanVerdicts.length, judged: kept.length + orphanVerdicts.length, witnesses: 0, lost: results.length - kept.length, tally: tallyOf(kept, orphanVerdicts) };
     });
     stats.stale += judged;
+    countVerdicts(tally);
     return judged;
   }
 
@@ -189,7 +222,7 @@ export function createPocRunner(deps: { db: Db; clock: Clock; log: Logger }, con
    * come back from the verdict insert as conflicts and are dropped (`lost`). The in-memory state
    * already applied them, so it is reloaded from the store, as after a failed commit.
    */
-  async function persist<R extends { claimed: number; judged: number; witnesses: number; lost?: number }>(work: (tx: Queryable) => Promise<R>): Promise<R> {
+  async function persist<R extends { claimed: number; judged: number; witnesses: number; lost?: number; tally?: Tally }>(work: (tx: Queryable) => Promise<R>): Promise<R> {
     let r: R;
     try {
       r = await deps.db.transaction(work);

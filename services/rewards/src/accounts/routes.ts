@@ -267,7 +267,7 @@ export function accountRoutes(deps: AccountRoutesDeps): FastifyPluginAsync {
       note: Type.Optional(Type.String({ maxLength: 500 })),
     }, { additionalProperties: false });
     app.post('/v1/admin/orgs/:id/grants', {
-      onRequest: adminGuard(deps.adminToken),
+      ...adminGuard(deps.adminToken),
       schema: {
         tags: ['admin'], summary: 'Operator: grant DC to an organisation (idempotent by ref; re-enables an organisation disabled for its balance)',
         params: GrantParams, body: GrantBody,
