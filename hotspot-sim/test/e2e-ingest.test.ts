@@ -1,7 +1,6 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpApp, ManualClock, silentLogger, systemClock } from '@hexlight/kit';
+import { buildHttpApp, ManualClock, silentLogger, systemClock, freePort } from '@hexlight/kit';
 import { createTestDb, type TestDb } from '@hexlight/store';
 import { encodeEntropy, ENTROPY_TOPIC } from '@hexlight/protocol';
 // Test-only: the real ingest service, reached through its public index (never from src/).
@@ -26,14 +25,6 @@ async function until(check: () => boolean | Promise<boolean>, timeoutMs: number,
 async function countReports(db: TestDb): Promise<{ beacons: number; witnesses: number }> {
   const r = await db.query<{ b: bigint; w: bigint }>(`SELECT (SELECT count(*) FROM beacon_reports) AS b, (SELECT count(*) FROM witness_reports) AS w`);
   return { beacons: Number(r.rows[0]!.b), witnesses: Number(r.rows[0]!.w) };
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((r) => server.close(() => r()));
-  return port;
 }
 
 describe('fleet against the real ingest (registry API + embedded broker)', () => {

@@ -6,14 +6,14 @@ import { get } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connectAsync } from 'mqtt';
-import { brokerTlsOptions, loadBrokerTls, silentLogger, systemClock } from '@hexlight/kit';
+import { brokerTlsOptions, freePort, loadBrokerTls, silentLogger, systemClock } from '@hexlight/kit';
 import { createTestDb, type TestDb } from '@hexlight/store';
 import { createMaps, loadMapsConfig } from '@hexlight/maps';
 import { mqttLinks } from '@hexlight/hotspot-sim';
 import { serveHttp } from '../src/http.ts';
 import { pocBrokerOptions } from '../src/commands/poc.ts';
 // The broker fixture lives with the ingest tests, its main user.
-import { findMosquitto, freePort, startMosquittoTls, type MosquittoTls } from '../../../services/ingest/test/mosquitto-tls.ts';
+import { findMosquitto, startMosquittoTls, type MosquittoTls } from '../../../services/ingest/test/mosquitto-tls.ts';
 
 const BIN = await findMosquitto();
 const CI = process.env.CI === 'true';

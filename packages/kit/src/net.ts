@@ -1,4 +1,4 @@
-import type { Server } from 'node:net';
+import { createServer, type Server } from 'node:net';
 
 export interface ListenResult {
   port: number;
@@ -31,4 +31,16 @@ export function listenWithFallback(server: Server, port: number, host: string, f
       return attempt(0).then((bound) => ({ port: bound, fellBack: true }));
     },
   );
+}
+
+/** A port nobody listens on at this moment (tests hand it to a child process they start). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
 }

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -12,19 +11,10 @@ import {
   encodeSignedReport, generateHotspotKey, generateSolanaWallet, hotspotTopic, makeConnectPassword, reportIdHex, signEd25519,
 } from '@hexlight/protocol';
 import { onboardMessage } from '../src/index.ts';
+import { freePort } from '@hexlight/kit';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'packages/cli/bin/hexlight.js');
-
-function freePort(): Promise<number> {
-  return new Promise((res) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-  });
-}
 
 interface Ready { mqtt_port: number; http_port: number }
 
