@@ -179,11 +179,4 @@ export class BrokerSessionPool {
       error: consumers.find((c) => !c.subscribed && c.lastError)?.lastError,
     };
   }
-
-  /** Reports the pool's consumers hold unacknowledged right now. */
-  inflight(): number {
-    let n = 0;
-    for (const c of this.held.values()) n += c.inflight;
-    return n;
-  }
 }
